@@ -1,0 +1,39 @@
+# Family Pathways — every install step lives here so a clean clone (and CI) needs nothing else.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PACKAGES := shared services/router services/referral-intake services/notifier services/ledger
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test demo bench up down clean lock
+
+install: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt \
+		-r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	touch $@
+
+test: install
+	$(BIN)/python -m pytest
+
+demo: install
+	$(BIN)/python -m pathways_shared.demo
+
+bench: install
+	$(BIN)/python bench/run.py
+
+up: install
+	$(BIN)/python -m pathways_shared.demo --up
+
+down: install
+	$(BIN)/python -m pathways_shared.demo --down
+
+# Re-pin after changing a dependency: writes every installed third-party version to constraints.txt.
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

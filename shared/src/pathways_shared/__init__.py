@@ -1,0 +1,1 @@
+"""Event contracts and the plumbing every Family Pathways service shares."""

@@ -1,0 +1,35 @@
+"""One settings model for every service: environment variables, or a file named by PATHWAYS_ENV_FILE.
+
+Infrastructure is chosen by environment: SQLite files under var/ and the embedded broker by
+default, PostgreSQL and Apache Kafka when DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS say so.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=os.environ.get("PATHWAYS_ENV_FILE"), extra="ignore")
+
+    service_name: str = "pathways"
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_session_timeout_ms: int = Field(10_000, ge=1000)
+    kafka_heartbeat_interval_ms: int | None = None
+    topic_prefix: str = "pathways."
+    rulebook_path: Path | None = None
+
+    @property
+    def heartbeat_ms(self) -> int:
+        # A third of the session timeout, as the broker expects, unless set explicitly.
+        return self.kafka_heartbeat_interval_ms or max(300, self.kafka_session_timeout_ms // 3)
+
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{self.service_name}.db').resolve()}"
