@@ -1,0 +1,95 @@
+"""The rulebook's shape (validated at load) and its compiled form used by the engine."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .outcomes import Capacity, Outcome
+
+ClauseId = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9]{1,3}$")
+Mark = Literal["urgent"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class EligibleFrom(_Strict):
+    """For `not_yet`: the date the window opens, as a date fact minus a number of days."""
+    date: Literal["index.release_date"]
+    minus_days: int | str
+
+
+class Verdict(_Strict):
+    outcome: Outcome
+    reason: str = Field(min_length=3)
+    eligible_from: EligibleFrom | None = Field(None, alias="from")
+    mark: list[Mark] = []
+
+    @model_validator(mode="after")
+    def _from_only_for_not_yet(self):
+        if (self.outcome == Outcome.not_yet) != (self.eligible_from is not None):
+            raise ValueError("'from' is required for outcome not_yet and allowed for no other outcome")
+        return self
+
+
+class Rule(Verdict):
+    when: dict[str, Any]
+
+
+class Clause(_Strict):
+    id: str = ClauseId
+    title: str
+    gate: Literal["consent"] | None = None
+    rules: list[Rule] = []
+    otherwise: Verdict
+
+
+class Include(_Strict):
+    """Who else a provider referral lists (TMUK-5 carers, SHEL-7 household); no decision of their own."""
+    clause: str = ClauseId
+    who: Literal["carers_of_subjects", "household"]
+    included_as: str = Field(pattern=r"^[a-z_]+$")
+
+
+class Provider(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str
+    serves: str
+    capacity: Capacity
+    channels: list[Literal["webhook", "email", "inbox"]] = Field(min_length=1)
+    fields: list[str] = Field(min_length=1)
+    params: dict[str, int | bool | list[int] | list[str]] = {}
+    clauses: list[Clause] = Field(min_length=1)
+    includes: list[Include] = []
+
+    @model_validator(mode="after")
+    def _unique_clause_ids(self):
+        ids = [c.id for c in self.clauses] + [i.clause for i in self.includes]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"clause ids must be unique within a provider: {', '.join(dupes)}")
+        return self
+
+
+class Rulebook(_Strict):
+    rulebook: str
+    version: str = Field(min_length=1)
+    effective_from: date
+    policy: str
+    sets: dict[str, list[str]] = {}
+    labels: dict[str, dict[str, str]] = {}
+    providers: list[Provider] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_provider_ids(self):
+        ids = [p.id for p in self.providers]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"provider ids must be unique: {', '.join(dupes)}")
+        return self
+
+    def provider(self, provider_id: str) -> Provider:
+        return next(p for p in self.providers if p.id == provider_id)

@@ -1,0 +1,46 @@
+"""Route a household referral: decide, group, and describe the result as plain rows."""
+from __future__ import annotations
+
+from datetime import date
+
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
+
+from ..domain.compiled import CompiledRulebook
+from ..domain.engine import PersonDecision, evaluate
+from ..domain.grouping import ProviderReferral, Routing, group
+
+
+def route(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | None = None,
+          *, name_people: bool = True) -> Routing:
+    return group(referral, evaluate(referral, book, as_of, name_people=name_people), book)
+
+
+def decision_row(d: PersonDecision) -> dict:
+    """One line of `pathways route` output; the keys are a public contract."""
+    row = {
+        "referral_id": str(d.referral_id),
+        "person_ref": d.person_ref,
+        "provider": d.provider,
+        "decision": d.decision.value,
+        "eligible_from": d.eligible_from.isoformat() if d.eligible_from else None,
+        "clauses": [c.as_dict() for c in d.clauses],
+        "rulebook_version": d.rulebook_version,
+    }
+    if d.marks:
+        row["marks"] = list(d.marks)
+    if d.included_as:
+        row["included_as"] = {"role": d.included_as, "clause": d.included_by, "for": list(d.included_for)}
+    return row
+
+
+def provider_referral_row(p: ProviderReferral) -> dict:
+    return {
+        "provider_referral_id": str(p.provider_referral_id),
+        "referral_id": str(p.referral_id),
+        "provider": p.provider,
+        "persons": [{"person_ref": c.person_ref, "role": c.role,
+                     "decision": c.decision.value if c.decision else None, "clause": c.clause} for c in p.persons],
+        "capacity": p.capacity.value,
+        "waitlisted": p.waitlisted,
+        "urgent": p.urgent,
+    }
