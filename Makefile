@@ -20,7 +20,7 @@ test: install
 	$(BIN)/python -m pytest
 
 demo: install
-	$(BIN)/python -m pathways_shared.demo
+	$(BIN)/python deploy/demo.py
 
 bench: install
 	$(BIN)/python bench/run.py

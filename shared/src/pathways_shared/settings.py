@@ -6,7 +6,9 @@ default, PostgreSQL and Apache Kafka when DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,7 +24,17 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = Field(10_000, ge=1000)
     kafka_heartbeat_interval_ms: int | None = None
     topic_prefix: str = "pathways."
+    topic_partitions: int = Field(3, ge=1)
+    outbox_batch_size: int = Field(200, ge=1)
+    outbox_poll_interval_ms: int = Field(200, ge=10)
     rulebook_path: Path | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=0, le=65535)
+    # The calendar date the services act on; set it to replay a day (demo, tests), else today in London.
+    today: date | None = None
+
+    def current_date(self) -> date:
+        return self.today or datetime.now(ZoneInfo("Europe/London")).date()
 
     @property
     def heartbeat_ms(self) -> int:

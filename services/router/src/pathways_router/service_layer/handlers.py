@@ -1,0 +1,123 @@
+"""What the router does with each event, each inside one transaction with its outbox rows.
+
+A household is routed when it is submitted, re-routed when consent changes, and re-evaluated
+on the dates its `not_yet` decisions open (stored, so a restart loses none). Provider referrals
+are raised again only when someone new is covered; a raised one is never withdrawn here (what
+happens to it next is the provider's lifecycle).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pathways_shared.broker.topics import Topics
+from pathways_shared.contracts.payloads import (
+    ConsentRecorded, CoveredPersonOut, ProviderReferralRaised, ReferralRouted, ReferralSubmitted,
+)
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.events import DomainEvent, EventType, MalformedEvent, new_event
+from pathways_shared.inbox import record_processed
+from pathways_shared.outbox import add_to_outbox
+
+from ..adapters import repository as repo
+from ..domain.compiled import CompiledRulebook
+from ..domain.facts import referral_date
+from ..domain.outcomes import Decision
+from .routing import decision_row, route
+
+GROUP = "router"
+
+
+@dataclass
+class RouterService:
+    engine: AsyncEngine
+    book: CompiledRulebook
+    topics: Topics
+    today: Callable[[], date]
+
+    async def on_referral_event(self, event: DomainEvent) -> bool:
+        """Returns False when the event was already processed (a redelivery)."""
+        if event.eventType == EventType.referral_submitted:
+            payload = ReferralSubmitted.model_validate(event.additionalInformation)
+            view, revision, pseudonyms = payload.routing_view, payload.revision, payload.pseudonyms
+        elif event.eventType == EventType.consent_recorded:
+            payload = ConsentRecorded.model_validate(event.additionalInformation)
+            view, revision, pseudonyms = payload.routing_view, payload.revision, None
+        else:
+            return False  # other referral events are not the router's business
+        referral = _parse_view(view)
+        async with self.engine.begin() as conn:
+            if not await record_processed(conn, GROUP, event):
+                return False
+            stored = await repo.load_household(conn, referral.effective_id())
+            if stored is not None and stored.revision > revision:
+                return True  # an older revision arriving late changes nothing
+            if pseudonyms is None:
+                pseudonyms = stored.pseudonyms if stored is not None else {}
+            await repo.save_household(conn, referral.effective_id(), revision, view, pseudonyms)
+            await self._route(conn, referral, revision, pseudonyms)
+        return True
+
+    async def reevaluate_due(self) -> int:
+        """Re-route every household with a window opening on or before today."""
+        done = 0
+        async with self.engine.connect() as conn:
+            due = await repo.due_for_reevaluation(conn, self.today())
+        for referral_id in due:
+            async with self.engine.begin() as conn:
+                stored = await repo.load_household(conn, referral_id)
+                if stored is None:
+                    await repo.replace_reevaluations(conn, referral_id, set())
+                    continue
+                await self._route(conn, _parse_view(stored.routing_view), stored.revision, stored.pseudonyms)
+                done += 1
+        return done
+
+    async def _route(self, conn, referral: HouseholdReferral, revision: int, pseudonyms: dict) -> None:
+        as_of = max(referral_date(referral.referred_at), self.today())
+        routing = route(referral, self.book, as_of, name_people=False)
+        rows = [decision_row(d) for d in routing.decisions]
+        referral_id = referral.effective_id()
+        await repo.save_decisions(conn, routing.decisions, as_of, rows)
+        await repo.replace_triage(conn, referral_id, routing.decisions, rows, pseudonyms)
+        await repo.replace_reevaluations(conn, referral_id, {
+            d.eligible_from for d in routing.decisions if d.decision is Decision.not_yet})
+        raised_ids = []
+        for p in routing.provider_referrals:
+            revision_before, before = await repo.raised_persons(conn, p.provider_referral_id)
+            persons = [CoveredPersonOut(person_ref=c.person_ref, pseudonym=pseudonyms.get(c.person_ref, ""),
+                                        role=c.role, decision=c.decision.value if c.decision else None,
+                                        clause=c.clause).model_dump(mode="json") for c in p.persons]
+            known = {x["person_ref"] for x in before}
+            if {x["person_ref"] for x in persons} <= known:
+                continue
+            persons += [x for x in before if x["person_ref"] not in {y["person_ref"] for y in persons}]
+            await repo.save_raised(conn, p.provider_referral_id, referral_id, p.provider, revision_before + 1, persons)
+            raised_ids.append(p.provider_referral_id)
+            payload = ProviderReferralRaised(
+                provider_referral_id=p.provider_referral_id, referral_id=referral_id, provider=p.provider,
+                revision=revision_before + 1, persons=persons, capacity=p.capacity.value, waitlisted=p.waitlisted,
+                urgent=p.urgent, rulebook_version=self.book.version)
+            await self._publish(conn, EventType.provider_referral_raised, referral_id, payload,
+                                [c["pseudonym"] for c in persons], f"{p.provider} referral raised")
+        routed = ReferralRouted(referral_id=referral_id, revision=revision, as_of=as_of,
+                                rulebook_version=self.book.version, decisions=rows, provider_referral_ids=raised_ids)
+        await self._publish(conn, EventType.referral_routed, referral_id, routed, list(pseudonyms.values()),
+                            "household referral routed")
+
+    async def _publish(self, conn, kind: EventType, referral_id: uuid.UUID, payload, pseudonyms, description):
+        event = new_event(kind, referral_id, description=description,
+                          additional_information=payload.model_dump(mode="json"),
+                          identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms if p])
+        await add_to_outbox(conn, event, topic=self.topics.for_event(kind))
+
+
+def _parse_view(view: dict) -> HouseholdReferral:
+    try:
+        return HouseholdReferral.model_validate(view)
+    except ValueError as exc:
+        raise MalformedEvent(f"routing view is not a valid referral: {exc}") from exc

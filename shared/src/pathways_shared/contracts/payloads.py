@@ -1,0 +1,116 @@
+"""What each event carries in `additionalInformation` (the envelope is pathways_shared.events).
+
+Events never carry names, contact details, identifiers or free text: the intake keeps those.
+The routing view is the referral with those removed, enough for the router to decide.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .referral_v1 import HouseholdReferral
+from .vocabulary import Consent
+
+# Fields that identify a person or carry free text; they stay in the intake's protected store.
+PERSONAL_FIELDS = ("given_name", "family_name", "identifiers", "contact", "postcode", "ethnicity")
+SOURCE_PERSONAL_FIELDS = ("contact_name", "contact_email")
+
+
+def routing_view(referral: HouseholdReferral) -> dict:
+    doc = referral.model_dump(mode="json", exclude_none=True)
+    doc["referral_id"] = str(referral.effective_id())
+    for person in [doc["index_person"], *doc.get("family_members", [])]:
+        for name in PERSONAL_FIELDS:
+            person.pop(name, None)
+    for name in SOURCE_PERSONAL_FIELDS:
+        doc["source"].pop(name, None)
+    return doc
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferralSubmitted(_Payload):
+    referral_id: uuid.UUID
+    revision: int
+    source_type: str
+    received_at: datetime
+    routing_view: dict[str, Any]
+    pseudonyms: dict[str, str]          # person_ref → keyed pseudonym
+
+
+class ConsentRecorded(_Payload):
+    referral_id: uuid.UUID
+    revision: int
+    person_ref: str
+    consent: Consent
+    routing_view: dict[str, Any]
+
+
+class CoveredPersonOut(_Payload):
+    person_ref: str
+    pseudonym: str
+    role: str
+    decision: str | None
+    clause: str | None = None
+
+
+class ProviderReferralRaised(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    revision: int
+    persons: list[CoveredPersonOut]
+    capacity: str
+    waitlisted: bool
+    urgent: bool
+    rulebook_version: str
+    parent_provider_referral_id: uuid.UUID | None = None
+
+
+class ReferralRouted(_Payload):
+    referral_id: uuid.UUID
+    revision: int
+    as_of: date
+    rulebook_version: str
+    decisions: list[dict[str, Any]]     # `pathways route` rows, reasons naming person_refs only
+    provider_referral_ids: list[uuid.UUID]
+
+
+class ProviderReferralDelivered(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    webhook_id: str
+    attempts: int
+    status_code: int
+    delivered_at: datetime
+
+
+class ProviderReferralDeliveryFailed(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    webhook_id: str
+    attempts: int
+    last_error: str
+    dead_lettered: bool
+
+
+def referral_submitted_event(referral: HouseholdReferral, *, revision: int, received_at: datetime,
+                             pseudonym_key: bytes):
+    """The ReferralSubmitted event for a stored referral: routing view and pseudonyms, nothing clear."""
+    from ..events import EventType, new_event
+    from ..privacy import household_pseudonyms
+
+    pseudonyms = household_pseudonyms(referral, pseudonym_key)
+    payload = ReferralSubmitted(referral_id=referral.effective_id(), revision=revision,
+                                source_type=referral.source.type.value, received_at=received_at,
+                                routing_view=routing_view(referral), pseudonyms=pseudonyms)
+    return new_event(EventType.referral_submitted, referral.effective_id(), description="household referral submitted",
+                     additional_information=payload.model_dump(mode="json"),
+                     identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms.values()])

@@ -1,0 +1,124 @@
+"""The v1 household referral contract: samples validate, every problem is reported with its path."""
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferralInvalid, content_id, parse_referral
+from pathways_shared.contracts.schema import SCHEMA_FILE, referral_schema, render
+
+SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "referrals"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def sample_files():
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/samples is not beside this checkout")
+    files = sorted(SAMPLES.glob("*.json"))
+    assert files, "the samples folder holds no referrals"
+    return files
+
+
+def minimal() -> dict:
+    return {
+        "schema_version": "1", "referred_at": "2026-11-02T09:30:00Z", "source": {"type": "self"},
+        "index_person": {"person_ref": "ix", "age_years": 30, "sex": "male", "local_authority": "wirral",
+                         "stage": "licence"},
+    }
+
+
+def problems(doc) -> dict[str, str]:
+    with pytest.raises(ReferralInvalid) as caught:
+        parse_referral(doc)
+    return {p.path: p.message for p in caught.value.problems}
+
+
+def test_every_sample_validates():
+    for path in sample_files():
+        referral = parse_referral(path.read_text())
+        assert referral.index_person.person_ref == "ix"
+
+
+def test_a_document_with_several_errors_reports_all_of_them_with_paths():
+    doc = json.loads(sample_files()[0].read_text())
+    doc["surplus"] = True
+    doc["index_person"]["stage"] = "jail"
+    doc["index_person"]["sex"] = ""
+    doc["family_members"][0]["carer_ref"] = "nobody"
+    del doc["family_members"][1]["date_of_birth"]
+    doc["family_members"][2]["person_ref"] = doc["family_members"][0]["person_ref"]
+    doc["family_members"][3]["contact"]["fax"] = "0151"
+    found = problems(doc)
+    assert set(found) == {
+        "surplus", "index_person.stage", "index_person.sex", "family_members[0].carer_ref", "family_members[1]",
+        "family_members[2].person_ref", "family_members[3].contact.fax",
+    }
+    assert "date_of_birth or age_years" in found["family_members[1]"]
+    assert "unique" in found["family_members[2].person_ref"]
+
+
+@pytest.mark.parametrize("change, path", [
+    (lambda d: d.pop("referred_at"), "referred_at"),
+    (lambda d: d.update(referred_at="2026-11-02T09:30:00"), "referred_at"),  # RFC 3339 needs an offset
+    (lambda d: d.update(schema_version="2"), "schema_version"),
+    (lambda d: d["index_person"].update(local_authority="manchester"), "index_person.local_authority"),
+    (lambda d: d["index_person"].update(needs=["housing", "yoga"]), "index_person.needs[1]"),
+    (lambda d: d["index_person"].update(identifiers=[{"type": "NHS", "value": "1"}]), "index_person.identifiers[0].type"),
+    (lambda d: d["source"].update(provider_id="pops"), "source.provider_id"),
+    (lambda d: d["source"].update(type="provider"), "source.provider_id"),
+    (lambda d: d.update(referral_id="not-a-uuid"), "referral_id"),
+    (lambda d: d["index_person"].update(consent_to_contact_family="maybe"), "index_person.consent_to_contact_family"),
+])
+def test_closed_vocabularies_and_required_fields(change, path):
+    doc = minimal()
+    change(doc)
+    assert path in problems(doc)
+
+
+def test_unknown_fields_are_named():
+    doc = minimal()
+    doc["index_person"]["favourite_colour"] = "blue"
+    assert "index_person.favourite_colour" in problems(doc)
+
+
+def test_not_json_and_not_an_object_are_clear():
+    assert "(document)" in problems("{not json")
+    assert "(document)" in problems("[1, 2]")
+
+
+def test_age_years_alone_is_enough_and_either_is_required():
+    assert parse_referral(minimal()).index_person.age_years == 30
+    doc = minimal()
+    del doc["index_person"]["age_years"]
+    assert "index_person" in problems(doc)
+
+
+def test_content_id_is_stable_and_follows_content():
+    a, b = parse_referral(minimal()), parse_referral(minimal())
+    assert a.effective_id() == b.effective_id() == content_id(a)
+    changed = minimal()
+    changed["index_person"]["stage"] = "custody"
+    assert parse_referral(changed).effective_id() != a.effective_id()
+
+
+def test_exported_json_schema_is_current():
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == render(), (
+        "shared/schemas is stale: run `python -m pathways_shared.contracts.schema`")
+
+
+def test_json_schema_agrees_with_the_models_on_the_samples():
+    validator = jsonschema.Draft202012Validator(referral_schema())
+    for path in sample_files():
+        validator.validate(json.loads(path.read_text()))
+    bad = copy.deepcopy(minimal())
+    bad["index_person"]["stage"] = "jail"
+    assert list(validator.iter_errors(bad))
+
+
+def test_models_are_frozen():
+    referral = parse_referral(minimal())
+    with pytest.raises(Exception):
+        referral.index_person.stage = "custody"  # type: ignore[misc]
+    assert isinstance(referral, HouseholdReferral)
