@@ -1,8 +1,12 @@
 """Database engines for SQLite (embedded default) and PostgreSQL (production), one URL away."""
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# The plumbing tables (outbox, processed_messages) are defined once, here; each service gets its
+# own copy in its own database via create_plumbing_tables() or include_plumbing_tables().
+plumbing_metadata = MetaData()
 
 
 def normalise_url(url: str) -> str:
@@ -31,3 +35,22 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _plumbing_loaded() -> MetaData:
+    from . import inbox, outbox  # noqa: F401  (importing them defines their tables)
+    return plumbing_metadata
+
+
+def include_plumbing_tables(metadata: MetaData) -> None:
+    """Copy the outbox and processed_messages tables into a service's own MetaData (for its
+    create_all or migrations). The shared helpers work on the copies: same name, same columns."""
+    for table in _plumbing_loaded().tables.values():
+        if table.name not in metadata.tables:
+            table.to_metadata(metadata)
+
+
+async def create_plumbing_tables(engine: AsyncEngine) -> None:
+    """Create the outbox and processed_messages tables if they do not exist yet."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_plumbing_loaded().create_all)

@@ -1,0 +1,107 @@
+"""The consuming side: idempotent handling and dead letters.
+
+Delivery is at least once, so a consumer records each event id in `processed_messages` in the
+same transaction as its effect, and skips the effect when the id was already there:
+
+    async with engine.begin() as conn:
+        if await record_processed(conn, "router", event):
+            ...  # the effect, committed together with the record
+
+A message that can never be processed (undecodable, invalid, or a handler raising
+MalformedEvent) is published with its error to `<topic>.dlq` and acknowledged, so one bad
+message does not stop the partition. Any other handler error is retried.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from faststream import BaseMiddleware
+from faststream.exceptions import IgnoredException
+from pydantic import ValidationError
+from sqlalchemy import Column, DateTime, String, Table, Uuid, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from .broker.topics import dead_letter_topic
+from .db import plumbing_metadata
+from .events import DomainEvent, MalformedEvent
+
+log = logging.getLogger(__name__)
+
+processed_messages = Table(
+    "processed_messages", plumbing_metadata,
+    Column("consumer_group", String(100), primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Errors that mean the message itself is at fault, so retrying it can never help.
+DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (
+    MalformedEvent, ValidationError, json.JSONDecodeError, UnicodeDecodeError,
+)
+
+
+async def record_processed(conn: AsyncConnection | AsyncSession, consumer_group: str,
+                           event: DomainEvent | uuid.UUID) -> bool:
+    """Record the event as processed by `consumer_group`, in the caller's transaction.
+
+    Returns True the first time (go ahead with the effect) and False when it was already
+    processed (skip the effect). Concurrent duplicates are safe: the primary key decides.
+    """
+    event_id = event.eventId if isinstance(event, DomainEvent) else event
+    values = {"consumer_group": consumer_group, "event_id": event_id, "processed_at": datetime.now(UTC)}
+    dialect = (conn.dialect if isinstance(conn, AsyncConnection) else conn.get_bind().dialect).name
+    if dialect in ("postgresql", "sqlite"):
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (dialect_insert(processed_messages).values(**values).on_conflict_do_nothing()
+                     .returning(processed_messages.c.event_id))  # rowcount is not reliable here
+        return (await conn.execute(statement)).first() is not None
+    try:
+        async with conn.begin_nested():
+            await conn.execute(insert(processed_messages).values(**values))
+        return True
+    except IntegrityError:
+        return False
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error without the offending input, which may hold personal data."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or '<body>'}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+        return f"{type(exc).__name__} at position {getattr(exc, 'pos', getattr(exc, 'start', '?'))}"
+    return str(exc)[:500]
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    """FastStream middleware: dead-letter malformed messages, slow down retries of the rest."""
+
+    retry_delay = 1.0  # seconds before a failed message is redelivered; spares a failing dependency
+
+    async def after_processed(self, exc_type=None, exc_val=None, exc_tb=None) -> bool | None:
+        if not isinstance(exc_val, Exception) or isinstance(exc_val, IgnoredException):
+            return False
+        record = self.msg
+        if not isinstance(exc_val, DEAD_LETTER_ERRORS) or not hasattr(record, "topic"):
+            await asyncio.sleep(self.retry_delay)
+            return False
+        reason = describe_error(exc_val)
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ()) if v is not None}
+        headers.update({
+            "dead-letter-error": type(exc_val).__name__,
+            "dead-letter-reason": reason,
+            "dead-letter-source": f"{record.topic}/{record.partition}/{record.offset}",
+        })
+        broker = self.context.get("broker")
+        await broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
+                             headers=headers)
+        log.warning("message dead-lettered", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "error_type": type(exc_val).__name__, "reason": reason,
+        })
+        return True  # handled: the message is acknowledged and consumption carries on

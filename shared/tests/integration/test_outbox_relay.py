@@ -1,0 +1,118 @@
+"""The outbox relay publishes stored events in order and marks them only once acknowledged."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from pathways_shared.broker.embedded import EmbeddedBroker, free_port
+from pathways_shared.broker.topics import ensure_topics
+from pathways_shared.db import create_plumbing_tables, make_engine
+from pathways_shared.events import CORRELATION_HEADER, EventType, decode_event, new_event
+from pathways_shared.outbox import OutboxRelay, add_to_outbox, outbox
+from pathways_shared.telemetry import correlation_scope
+from pathways_shared.testing.fixtures import read_topic
+
+pytestmark = pytest.mark.integration
+
+
+async def _store(engine, topic, events, correlation_id=None):
+    async with engine.begin() as conn:
+        for event in events:
+            await add_to_outbox(conn, event, topic=topic, correlation_id=correlation_id)
+
+
+async def _unpublished(engine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))).scalar_one()
+
+
+def _households(count_each: int = 4):
+    referrals = [uuid.uuid4() for _ in range(3)]
+    return [new_event(EventType.referral_routed, referrals[i % 3], additional_information={"seq": i})
+            for i in range(3 * count_each)]
+
+
+async def test_relay_publishes_in_order_and_marks_what_the_broker_acknowledged(db_url, kafka_bootstrap, fresh_topics):
+    engine = make_engine(db_url)
+    relay = OutboxRelay(engine, kafka_bootstrap, batch_size=5, ack_timeout=5)
+    try:
+        await create_plumbing_tables(engine)
+        events = _households()
+        await _store(engine, fresh_topics.decisions, events, correlation_id="corr-relay")
+        assert await _unpublished(engine) == len(events)
+
+        published = 0
+        while batch := await relay.publish_pending():  # batches of 5, 5, 2
+            published += batch
+        assert published == len(events) and await _unpublished(engine) == 0
+        assert await relay.publish_pending() == 0  # nothing is published twice
+
+        records = await asyncio.to_thread(read_topic, kafka_bootstrap, fresh_topics.decisions, expected=len(events))
+        received = [decode_event(r.value) for r in records]
+        assert sorted(e.eventId for e in received) == sorted(e.eventId for e in events)
+        for referral in {e.referralId for e in events}:  # each household on one partition, in order
+            mine = [r for r in records if r.key == str(referral).encode()]
+            assert len({r.partition for r in mine}) == 1
+            assert [decode_event(r.value).eventId for r in mine] == [e.eventId for e in events if e.referralId == referral]
+        assert all(dict(r.headers)[CORRELATION_HEADER] == b"corr-relay" for r in records)
+    finally:
+        await relay.stop()
+        await engine.dispose()
+
+
+async def test_correlation_id_defaults_to_the_current_scope(sqlite_url, kafka_bootstrap, fresh_topics):
+    engine = make_engine(sqlite_url)
+    relay = OutboxRelay(engine, kafka_bootstrap, ack_timeout=5)
+    try:
+        await create_plumbing_tables(engine)
+        with correlation_scope("corr-scope"):
+            await _store(engine, fresh_topics.referrals, [new_event(EventType.referral_submitted, uuid.uuid4())])
+        assert await relay.publish_pending() == 1
+        (record,) = await asyncio.to_thread(read_topic, kafka_bootstrap, fresh_topics.referrals, expected=1)
+        assert dict(record.headers)[CORRELATION_HEADER] == b"corr-scope"
+    finally:
+        await relay.stop()
+        await engine.dispose()
+
+
+async def test_nothing_is_marked_while_the_broker_is_down_and_all_is_sent_when_it_returns(db_url):
+    engine = make_engine(db_url)
+    broker = EmbeddedBroker()  # chosen port, not started yet: the broker is "down"
+    broker.port = free_port()
+    relay = OutboxRelay(engine, broker.bootstrap_servers, batch_size=50, poll_interval=0.05,
+                        ack_timeout=1.0, max_backoff=0.5)
+    try:
+        await create_plumbing_tables(engine)
+        events = _households(count_each=3)
+        await _store(engine, "pathways.decisions", events)
+        relay.start()
+        deadline = time.monotonic() + 10
+        while relay.last_error is None and time.monotonic() < deadline:  # it tries and fails...
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # ...and keeps retrying
+        assert relay.last_error is not None
+        assert relay.published == 0 and await _unpublished(engine) == len(events)
+
+        await asyncio.to_thread(broker.start)
+        await asyncio.to_thread(ensure_topics, broker.bootstrap_servers, ["pathways.decisions"])
+        deadline = time.monotonic() + 20
+        while await _unpublished(engine) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert await _unpublished(engine) == 0
+
+        records = await asyncio.to_thread(read_topic, broker.bootstrap_servers, "pathways.decisions",
+                                          expected=len(events))
+        assert {decode_event(r.value).eventId for r in records} == {e.eventId for e in events}
+        for referral in {e.referralId for e in events}:
+            first_seen = list(dict.fromkeys(decode_event(r.value).eventId for r in records
+                                            if r.key == str(referral).encode()))
+            assert first_seen == [e.eventId for e in events if e.referralId == referral]
+    finally:
+        await relay.stop()
+        await asyncio.to_thread(broker.stop)
+        await engine.dispose()
