@@ -1,0 +1,1 @@
+"""Family Pathways referral intake: accepts household referrals and reports their progress."""

@@ -1,0 +1,85 @@
+"""The intake process: the referral API, the internal document API, /healthz, /readyz and
+/metrics, the outbox relay and the progress consumer. Run: `python -m pathways_intake`."""
+from __future__ import annotations
+
+import re
+from contextlib import asynccontextmanager
+
+import prometheus_client
+from fastapi import FastAPI, Request
+
+from pathways_shared.broker.factory import make_kafka_broker
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.http import ops_router
+from pathways_shared.telemetry import configure_logging, correlation_scope
+
+from ..bootstrap import IntakeSettings, bootstrap, create_schema
+from . import internal_api, referrals_api
+from .consumers import register_consumers
+from .problems import BodyLimit, install_problem_handlers
+
+CORRELATION_HEADER = "X-Correlation-Id"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")  # fits the outbox column; nothing else passes
+
+
+def create_app(settings: IntakeSettings | None = None, *, background: bool = True,
+               registry: prometheus_client.CollectorRegistry | None = None) -> FastAPI:
+    """The intake as an ASGI app. With background=False the lifespan only creates the schema:
+    no outbox relay and no consumer (tests drive those themselves)."""
+    settings = settings or IntakeSettings()
+    registry = registry if registry is not None else prometheus_client.REGISTRY
+    intake = bootstrap(settings)
+    broker = make_kafka_broker(settings, registry=registry)
+    register_consumers(broker, intake)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        configure_logging(settings.service_name)
+        await create_schema(intake.engine)
+        if background:
+            intake.relay.start()
+            await broker.start()
+        try:
+            yield
+        finally:
+            if background:
+                await broker.stop()
+                await intake.relay.stop()
+            await intake.engine.dispose()
+
+    app = FastAPI(title="Family Pathways referral intake", version="1", lifespan=lifespan)
+    app.state.intake, app.state.broker = intake, broker
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def correlate(request: Request, call_next):
+        """Each request's work, its logs and the events it stores share one correlation id."""
+        offered = request.headers.get(CORRELATION_HEADER, "")
+        with correlation_scope(offered if _CORRELATION_ID.match(offered) else None) as value:
+            response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = value
+        return response
+
+    install_problem_handlers(app)
+    app.include_router(referrals_api.router)
+    app.include_router(internal_api.router)
+    app.include_router(ops_router(intake.engine, broker if background else None, registry=registry))
+    _document_referral_schema(app)
+    return app
+
+
+def _document_referral_schema(app: FastAPI) -> None:
+    """POST /v1/referrals reads its raw body (to report every problem), so FastAPI cannot see
+    the contract model; add it to the OpenAPI components by hand."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            model = HouseholdReferral.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(model.pop("$defs", {}))
+            components["HouseholdReferral"] = model
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -1,0 +1,140 @@
+"""What the intake does with a referral: accept it once, record consent changes, report progress.
+
+Every accepted change is stored together with the event announcing it (transactional outbox),
+so an event is published exactly when its change is committed.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pathways_shared.broker.topics import Topics
+from pathways_shared.contracts.payloads import ConsentRecorded, referral_submitted_event, routing_view
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.vocabulary import Consent
+from pathways_shared.events import EventType, new_event
+from pathways_shared.outbox import add_to_outbox
+from pathways_shared.privacy import household_pseudonyms
+
+from ..adapters import repository as repo
+from ..domain.progress import Delivery, referral_status
+from ..domain.referrals import (
+    ConcurrentChange, ReferralNotFound, content_hash, stored_document, with_consent,
+)
+
+REVISION_RETRIES = 3
+
+
+class Submission(StrEnum):
+    accepted = "accepted"                  # new: stored, and its event is on its way
+    already_accepted = "already_accepted"  # the same referral again: nothing new
+    conflict = "conflict"                  # the id is taken by different content: nothing changed
+
+
+@dataclass(frozen=True)
+class Submitted:
+    referral_id: uuid.UUID
+    outcome: Submission
+
+
+@dataclass(frozen=True)
+class ConsentOutcome:
+    referral_id: uuid.UUID
+    revision: int
+    changed: bool
+
+
+@dataclass
+class IntakeService:
+    engine: AsyncEngine
+    topics: Topics
+    pseudonym_key: bytes
+
+    async def submit_referral(self, referral: HouseholdReferral) -> Submitted:
+        referral_id, digest, now = referral.effective_id(), content_hash(referral), datetime.now(UTC)
+        try:
+            async with self.engine.begin() as conn:
+                stored = await repo.load_referral(conn, referral_id)
+                if stored is not None:
+                    return _repeated(referral_id, stored, digest)
+                await repo.add_referral(conn, referral_id, stored_document(referral), digest,
+                                        referral.source.type.value, now)
+                event = referral_submitted_event(referral, revision=1, received_at=now,
+                                                 pseudonym_key=self.pseudonym_key)
+                await add_to_outbox(conn, event, topic=self.topics.referrals)
+        except IntegrityError:
+            # A concurrent submission of the same id committed first; the primary key decided.
+            async with self.engine.connect() as conn:
+                stored = await repo.load_referral(conn, referral_id)
+            if stored is None:
+                raise
+            return _repeated(referral_id, stored, digest)
+        return Submitted(referral_id, Submission.accepted)
+
+    async def record_consent(self, referral_id: uuid.UUID, person_ref: str, consent: Consent) -> ConsentOutcome:
+        """Raises ReferralNotFound or PersonNotInReferral; ConcurrentChange if it never settles."""
+        for _ in range(REVISION_RETRIES):
+            async with self.engine.begin() as conn:
+                stored = await repo.load_referral(conn, referral_id)
+                if stored is None:
+                    raise ReferralNotFound(referral_id)
+                document = with_consent(stored.document, person_ref, consent)
+                if document is None:
+                    return ConsentOutcome(referral_id, stored.revision, changed=False)
+                if not await repo.revise_document(conn, referral_id, stored.revision, document):
+                    continue  # revised meanwhile: read it again
+                await self._announce_consent(conn, document, stored.revision + 1, person_ref, consent)
+                return ConsentOutcome(referral_id, stored.revision + 1, changed=True)
+        raise ConcurrentChange(referral_id)
+
+    async def _announce_consent(self, conn, document: dict, revision: int, person_ref: str, consent: Consent):
+        referral = HouseholdReferral.model_validate(document)
+        payload = ConsentRecorded(referral_id=referral.effective_id(), revision=revision, person_ref=person_ref,
+                                  consent=consent, routing_view=routing_view(referral))
+        pseudonym = household_pseudonyms(referral, self.pseudonym_key)[person_ref]
+        event = new_event(EventType.consent_recorded, referral.effective_id(), description="consent recorded",
+                          additional_information=payload.model_dump(mode="json"),
+                          identifiers=[("PATHWAYS_PERSON", pseudonym)])
+        await add_to_outbox(conn, event, topic=self.topics.referrals)
+
+    async def referral_status(self, referral_id: uuid.UUID) -> dict | None:
+        """The referral's progress, naming persons by person_ref only; None when unknown."""
+        async with self.engine.connect() as conn:
+            stored = await repo.load_referral(conn, referral_id)
+            if stored is None:
+                return None
+            routing = await repo.load_routing(conn, referral_id)
+            raised = await repo.provider_referrals_of(conn, referral_id)
+        status = referral_status(routing is not None, [Delivery(r.delivery) for r in raised])
+        return {
+            "referral_id": str(referral_id),
+            "revision": stored.revision,
+            "status": status.value,
+            "received_at": _aware(stored.received_at).isoformat(),
+            "routed_revision": routing.revision if routing else None,
+            "rulebook_version": routing.rulebook_version if routing else None,
+            "decisions": routing.decisions if routing else [],
+            "provider_referrals": [
+                {"provider_referral_id": str(r.provider_referral_id), "provider": r.provider,
+                 "delivery": r.delivery, "attempts": r.attempts} for r in raised],
+        }
+
+    async def referral_document(self, referral_id: uuid.UUID) -> tuple[int, dict] | None:
+        """The clear document and its revision, for services allowed to see it."""
+        async with self.engine.connect() as conn:
+            stored = await repo.load_referral(conn, referral_id)
+        return (stored.revision, stored.document) if stored is not None else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+def _repeated(referral_id: uuid.UUID, stored, digest: str) -> Submitted:
+    same = stored.content_hash == digest
+    return Submitted(referral_id, Submission.already_accepted if same else Submission.conflict)

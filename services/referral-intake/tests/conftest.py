@@ -1,0 +1,70 @@
+"""A household referral to submit, and the intake app over a real database without the broker."""
+import copy
+
+import httpx
+import prometheus_client
+import pytest
+
+from pathways_intake.bootstrap import IntakeSettings
+from pathways_intake.entrypoints.http import create_app
+
+PSEUDONYM_KEY = "test-pseudonym-key-0123456789"
+INTERNAL_TOKEN = "test-internal-token-0123456789"
+# Names, identifiers and contact details: they never leave the intake except through the internal
+# document endpoint. (The date of birth does, in the routing view: the router computes ages from it.)
+IDENTIFYING = ("Sam", "Ashworth", "Ann", "Pat Officer", "X000001", "A1234BC", "07700900123", "L4 0TH",
+               "sam@example.org")
+CLEAR = IDENTIFYING + ("2004-06-14",)
+REFERRAL = {
+    "schema_version": "1", "referral_id": "7d0c1c0e-8a55-4f4e-9a51-0f3c9b1e2a10",
+    "referred_at": "2026-11-02T09:30:00Z",
+    "source": {"type": "probation_practitioner", "organisation": "Probation", "contact_name": "Pat Officer"},
+    "index_person": {
+        "person_ref": "ix", "identifiers": [{"type": "CRN", "value": "X000001"}, {"type": "NOMS", "value": "A1234BC"}],
+        "given_name": "Sam", "family_name": "Ashworth", "date_of_birth": "2004-06-14", "sex": "male",
+        "local_authority": "liverpool", "postcode": "L4 0TH", "stage": "custody", "release_date": "2026-12-21",
+        "establishment": "LPI", "offence": {"violent": True, "convicted": True},
+        "consent_to_contact_family": "pending", "needs": ["homelessness_risk"],
+        "contact": {"phone": "07700900123", "email": "sam@example.org"}},
+    "family_members": [
+        {"person_ref": "m1", "relationship": "mother", "given_name": "Ann", "age_years": 47, "sex": "female",
+         "local_authority": "liverpool", "consent_to_contact": "granted"},
+        {"person_ref": "c1", "relationship": "child", "age_years": 7, "sex": "female", "local_authority": "liverpool",
+         "carer_ref": "m1", "consent_to_contact": "pending"},
+    ],
+}
+
+
+@pytest.fixture
+def identifying() -> tuple[str, ...]:
+    return IDENTIFYING
+
+
+@pytest.fixture
+def clear_values() -> tuple[str, ...]:
+    return CLEAR
+
+
+@pytest.fixture
+def referral() -> dict:
+    return copy.deepcopy(REFERRAL)
+
+
+def intake_settings(**overrides) -> IntakeSettings:
+    return IntakeSettings(pseudonym_key=PSEUDONYM_KEY, internal_token=INTERNAL_TOKEN, **overrides)
+
+
+@pytest.fixture
+def settings_with():
+    """Intake settings with the test secrets and the given overrides."""
+    return intake_settings
+
+
+@pytest.fixture
+async def api(db_url):
+    """(client, intake) over a real database; the relay and the consumer are not started."""
+    app = create_app(intake_settings(database_url=db_url, topic_prefix="t."), background=False,
+                     registry=prometheus_client.CollectorRegistry())
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            yield client, app.state.intake

@@ -1,0 +1,80 @@
+"""The intake process with the real broker: the outbox relay publishes ReferralSubmitted, and
+routing and delivery events published by others reach GET /v1/referrals/{id} through the
+FastStream subscriber."""
+import asyncio
+import uuid
+from datetime import UTC, date, datetime
+
+import httpx
+import prometheus_client
+import pytest
+from kafka import KafkaProducer
+
+from pathways_intake.entrypoints.http import create_app
+from pathways_shared.broker.topics import topics_for
+from pathways_shared.contracts.payloads import ProviderReferralDelivered, ReferralRouted, ReferralSubmitted
+from pathways_shared.events import EventType, decode_event, encode_event, new_event
+from pathways_shared.testing.fixtures import read_topic
+
+pytestmark = pytest.mark.integration
+
+
+def publish(bootstrap: str, topic: str, events) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    try:
+        for event in events:
+            producer.send(topic, key=event.partition_key, value=encode_event(event))
+        producer.flush(timeout=10)
+    finally:
+        producer.close()
+
+
+async def until_status(client, path: str, wanted: str, timeout: float = 30.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        status = (await client.get(path)).json()
+        if status["status"] == wanted:
+            return status
+        assert asyncio.get_running_loop().time() < deadline, f"still {status['status']!r}, wanted {wanted!r}"
+        await asyncio.sleep(0.1)
+
+
+async def test_submitted_referrals_are_published_and_their_progress_comes_back(
+        kafka_settings, sqlite_url, referral, identifying, settings_with):
+    settings = settings_with(database_url=sqlite_url, kafka_bootstrap_servers=kafka_settings.kafka_bootstrap_servers,
+                             kafka_session_timeout_ms=kafka_settings.kafka_session_timeout_ms,
+                             topic_prefix=kafka_settings.topic_prefix)
+    topics, bootstrap = topics_for(settings), settings.kafka_bootstrap_servers
+    app = create_app(settings, registry=prometheus_client.CollectorRegistry())
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            assert (await client.post("/v1/referrals", json=referral)).status_code == 202
+            [record] = await asyncio.to_thread(read_topic, bootstrap, topics.referrals, expected=1)
+            event = decode_event(record.value)
+            assert event.eventType == EventType.referral_submitted and record.key == event.partition_key
+            submitted = ReferralSubmitted.model_validate(event.additionalInformation)
+            referral_id = submitted.referral_id
+            assert str(referral_id) == referral["referral_id"] and submitted.revision == 1
+            assert all(clear.encode() not in record.value for clear in identifying)
+
+            provider_referral_id = uuid.uuid4()
+            decisions = [{"referral_id": str(referral_id), "person_ref": "ix", "provider": "moms",
+                          "decision": "eligible", "eligible_from": None, "clauses": [], "rulebook_version": "v1"}]
+            publish(bootstrap, topics.decisions, [new_event(
+                EventType.referral_routed, referral_id, additional_information=ReferralRouted(
+                    referral_id=referral_id, revision=1, as_of=date(2026, 11, 2), rulebook_version="v1",
+                    decisions=decisions, provider_referral_ids=[provider_referral_id]).model_dump(mode="json"))])
+            path = f"/v1/referrals/{referral_id}"
+            status = await until_status(client, path, "routed")
+            assert status["decisions"] == decisions
+            assert status["provider_referrals"] == [{"provider_referral_id": str(provider_referral_id),
+                                                     "provider": None, "delivery": "pending", "attempts": 0}]
+
+            publish(bootstrap, topics.deliveries, [new_event(
+                EventType.provider_referral_delivered, referral_id, additional_information=ProviderReferralDelivered(
+                    provider_referral_id=provider_referral_id, referral_id=referral_id, provider="moms",
+                    webhook_id="w1", attempts=1, status_code=202, delivered_at=datetime.now(UTC),
+                ).model_dump(mode="json"))])
+            status = await until_status(client, path, "delivered")
+            assert status["provider_referrals"][0]["provider"] == "moms"
+            assert (await client.get("/readyz")).json() == {"ready": True, "checks": {"database": True, "broker": True}}
