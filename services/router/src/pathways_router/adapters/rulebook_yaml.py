@@ -22,14 +22,15 @@ class RulebookError(ValueError):
 
 def _plain(node: yaml.Node, path: tuple, lines: dict) -> object:
     """Build plain data from a composed YAML node, remembering the line of every path."""
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)  # a key's own line wins over its value's
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:
             key = yaml.safe_load(yaml.serialize(key_node))
-            if key in out:
-                raise RulebookProblem(path + (key,), f"duplicate key {key!r}")
+            duplicate = key in out
             lines[path + (key,)] = key_node.start_mark.line + 1
+            if duplicate:
+                raise RulebookProblem(path + (key,), f"duplicate key {key!r}")
             out[key] = _plain(value_node, path + (key,), lines)
         return out
     if isinstance(node, yaml.SequenceNode):

@@ -109,13 +109,26 @@ def _check_template(template: str, allowed: frozenset, path: tuple) -> None:
         raise RulebookProblem(path, f"reason uses unknown placeholder(s) {unknown}; allowed: {sorted(allowed)}")
 
 
+def _unique(named, what: str) -> None:
+    """Report a repeated id at the repetition, so the loader can name its line."""
+    seen = set()
+    for path, value in named:
+        if value in seen:
+            raise RulebookProblem(path, f"{what}: {value!r} is used twice")
+        seen.add(value)
+
+
 def compile_rulebook(book: Rulebook) -> CompiledRulebook:
     sets = {name: frozenset(values) for name, values in book.sets.items()}
     if "imprisoned_stages" not in sets:
         raise RulebookProblem(("sets",), "the set 'imprisoned_stages' is required (POLICY.md §2, 'has been imprisoned')")
     providers = []
+    _unique(((("providers", i, "id"), p.id) for i, p in enumerate(book.providers)), "provider ids must be unique")
     for p_index, provider in enumerate(book.providers):
         base = ("providers", p_index)
+        _unique([((base + ("clauses", i, "id")), c.id) for i, c in enumerate(provider.clauses)]
+                + [((base + ("includes", i, "clause")), inc.clause) for i, inc in enumerate(provider.includes)],
+                f"clause ids must be unique within provider {provider.id!r}")
         compiler = ConditionCompiler(dict(provider.params), sets)
         allowed = CONTEXT_KEYS | frozenset(provider.params)
 

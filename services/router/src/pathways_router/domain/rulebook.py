@@ -65,14 +65,6 @@ class Provider(_Strict):
     clauses: list[Clause] = Field(min_length=1)
     includes: list[Include] = []
 
-    @model_validator(mode="after")
-    def _unique_clause_ids(self):
-        ids = [c.id for c in self.clauses] + [i.clause for i in self.includes]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"clause ids must be unique within a provider: {', '.join(dupes)}")
-        return self
-
 
 class Rulebook(_Strict):
     rulebook: str
@@ -82,14 +74,6 @@ class Rulebook(_Strict):
     sets: dict[str, list[str]] = {}
     labels: dict[str, dict[str, str]] = {}
     providers: list[Provider] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_provider_ids(self):
-        ids = [p.id for p in self.providers]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"provider ids must be unique: {', '.join(dupes)}")
-        return self
 
     def provider(self, provider_id: str) -> Provider:
         return next(p for p in self.providers if p.id == provider_id)
