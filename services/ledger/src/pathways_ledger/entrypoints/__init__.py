@@ -1,0 +1,1 @@
+"""Ways in: the `pathways ledger` command and the HTTP API."""

@@ -1,0 +1,65 @@
+"""The ledger's HTTP API: a referral's trail, and health."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pathways_shared.settings import Settings
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from pathways_ledger.bootstrap import Ledger, bootstrap, ledger_settings
+from pathways_ledger.service_layer.services import trail_item
+
+
+class TrailItem(BaseModel):
+    seq: int
+    event_type: str
+    occurred_at: str  # canonical UTC form, the same text the hash covers
+    recorded_at: str
+    payload: dict[str, Any]
+    hash: str
+
+
+router = APIRouter()
+
+
+def get_ledger(request: Request) -> Ledger:
+    return request.app.state.ledger
+
+
+@router.get("/healthz")
+async def healthz(ledger: Ledger = Depends(get_ledger)):
+    try:
+        await ledger.store.ping()
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return {"status": "ok"}
+
+
+@router.get("/v1/referrals/{referral_id}/trail", response_model=list[TrailItem])
+async def referral_trail(referral_id: str, ledger: Ledger = Depends(get_ledger)):
+    entries = await ledger.trail(referral_id)
+    if not entries:
+        raise HTTPException(status_code=404, detail=f"no ledger entries for referral {referral_id}")
+    return [trail_item(entry) for entry in entries]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or ledger_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        ledger = bootstrap(settings)
+        await ledger.create_schema()  # the ledger owns its table; a migration will take this over
+        app.state.ledger = ledger
+        try:
+            yield
+        finally:
+            await ledger.close()
+
+    app = FastAPI(title="Family Pathways ledger", lifespan=lifespan)
+    app.include_router(router)
+    return app

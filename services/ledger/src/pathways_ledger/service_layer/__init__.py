@@ -1,0 +1,1 @@
+"""The ledger's use cases: record events, verify the chain, read a referral's trail."""
