@@ -26,10 +26,10 @@ bench: install
 	$(BIN)/python bench/run.py
 
 up: install
-	$(BIN)/python -m pathways_shared.demo --up
+	$(BIN)/python deploy/stack.py up
 
 down: install
-	$(BIN)/python -m pathways_shared.demo --down
+	$(BIN)/python deploy/stack.py down
 
 # Re-pin after changing a dependency: writes every installed third-party version to constraints.txt.
 lock: install

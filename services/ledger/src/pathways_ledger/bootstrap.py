@@ -36,8 +36,13 @@ class Ledger:
         await self.engine.dispose()
 
 
+class LedgerSettings(Settings):
+    service_name: str = "ledger"
+    http_port: int = 8004
+
+
 def ledger_settings() -> Settings:
-    return Settings(service_name="ledger")
+    return LedgerSettings()
 
 
 def bootstrap(settings: Settings | None = None, *, database_url: str | None = None,

@@ -11,6 +11,7 @@ the topic's dead-letter twin (see pathways_shared.inbox.DeadLetterMiddleware).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import prometheus_client
@@ -61,6 +62,8 @@ def make_kafka_broker(
         metrics_prefix="pathways",
     ))
     broker_kwargs.setdefault("client_id", settings.service_name)
+    # FastStream's own lines go through our JSON handlers like every other log line.
+    broker_kwargs.setdefault("logger", logging.getLogger(f"pathways.{settings.service_name}.broker"))
     return KafkaBroker(settings.kafka_bootstrap_servers, middlewares=middlewares, **broker_kwargs)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pathways_shared.http import ops_router
 from pathways_shared.settings import Settings
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,19 +48,26 @@ async def referral_trail(referral_id: str, ledger: Ledger = Depends(get_ledger))
     return [trail_item(entry) for entry in entries]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, broker: Any | None = None) -> FastAPI:
+    """The HTTP app; with a broker, its lifespan also runs the consumers (the service process)."""
     settings = settings or ledger_settings()
+    ledger = bootstrap(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        ledger = bootstrap(settings)
         await ledger.create_schema()  # the ledger owns its table; a migration will take this over
         app.state.ledger = ledger
+        if broker is not None:
+            await broker.start()
         try:
             yield
         finally:
+            if broker is not None:
+                await broker.stop()
             await ledger.close()
 
     app = FastAPI(title="Family Pathways ledger", lifespan=lifespan)
+    app.state.ledger = ledger
     app.include_router(router)
+    app.include_router(ops_router(ledger.engine, broker, health=False))
     return app
