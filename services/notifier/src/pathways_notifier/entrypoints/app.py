@@ -1,0 +1,84 @@
+"""The notifier process: consumes raised provider referrals, runs the delivery worker, and serves
+/v1/deliveries, /healthz, /readyz and /metrics.  Run: `python -m pathways_notifier`."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Query
+from faststream.kafka import KafkaMessage
+
+from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
+from pathways_shared.events import DomainEvent
+from pathways_shared.http import ops_router
+from pathways_shared.telemetry import configure_logging
+
+from ..adapters import repository as repo
+from ..bootstrap import Notifier, NotifierSettings, bootstrap, create_schema
+from ..domain.delivery import Status
+from ..service_layer.handlers import GROUP
+
+
+def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier | None = None,
+               broker_registry=None) -> FastAPI:
+    notifier = notifier or bootstrap(settings)
+    settings = notifier.settings
+    broker = make_kafka_broker(settings, registry=broker_registry)
+
+    @broker.subscriber(notifier.topics.provider_referrals, **subscriber_options(settings, GROUP))
+    async def on_provider_referral(event: DomainEvent, msg: KafkaMessage) -> None:
+        if await notifier.service.on_provider_referral_event(event):
+            notifier.worker.wake()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        configure_logging(settings.service_name)
+        await create_schema(notifier.engine)
+        notifier.relay.start()
+        await broker.start()
+        worker = asyncio.create_task(notifier.worker.run(settings.worker_interval_s), name="delivery-worker")
+        try:
+            yield
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await broker.stop()
+            await notifier.relay.stop()
+            await notifier.http.aclose()
+            await notifier.engine.dispose()
+
+    app = FastAPI(title="Family Pathways notifier", lifespan=lifespan)
+    app.state.notifier = notifier
+    app.include_router(ops_router(notifier.engine, broker))
+
+    @app.get("/v1/deliveries")
+    async def list_deliveries(status: Status | None = None, provider: str | None = None,
+                              limit: int = Query(500, ge=1, le=5000)) -> list[dict]:
+        """Deliveries oldest first; `?status=dead` lists the dead-lettered ones."""
+        async with notifier.engine.connect() as conn:
+            rows = await repo.list_deliveries(conn, status.value if status else None, provider, limit)
+        return [repo.summary(r) for r in rows]
+
+    @app.get("/v1/deliveries/{webhook_id}")
+    async def get_delivery(webhook_id: str) -> dict:
+        async with notifier.engine.connect() as conn:
+            row = await repo.get_delivery(conn, webhook_id)
+        if row is None:
+            raise HTTPException(404, "no such delivery")
+        return repo.summary(dict(row._mapping))
+
+    @app.post("/v1/deliveries/{webhook_id}/replay")
+    async def replay(webhook_id: str) -> dict:
+        """Send a dead-lettered delivery again: pending, due now, attempts back to 0."""
+        async with notifier.engine.begin() as conn:
+            replayed = await repo.replay(conn, [webhook_id])
+            row = None if replayed else await repo.get_delivery(conn, webhook_id)
+        if not replayed:
+            raise HTTPException(404 if row is None else 409,
+                                "no such delivery" if row is None else f"delivery is already {row.status}")
+        notifier.worker.wake()
+        return {"webhook_id": webhook_id, "status": Status.pending.value, "attempts": 0}
+
+    return app
