@@ -22,6 +22,7 @@ _CLEAR_IDENTIFIER = re.compile(r"^[A-Za-z]\d{6}$|^[A-Za-z]\d{4}[A-Za-z]{2}$")
 class EventType(StrEnum):
     referral_submitted = "pathways.referral.submitted"
     consent_recorded = "pathways.referral.consent-recorded"
+    referral_updated = "pathways.referral.updated"
     referral_routed = "pathways.referral.routed"
     provider_referral_raised = "pathways.provider-referral.raised"
     provider_referral_delivered = "pathways.provider-referral.delivered"

@@ -26,7 +26,7 @@ class Topics:
     prefix: str = "pathways."
 
     @property
-    def referrals(self) -> str:  # ReferralSubmitted, ConsentRecorded
+    def referrals(self) -> str:  # ReferralSubmitted, ConsentRecorded, ReferralUpdated
         return self.prefix + "referrals"
 
     @property
@@ -52,6 +52,7 @@ class Topics:
         return {
             EventType.referral_submitted: self.referrals,
             EventType.consent_recorded: self.referrals,
+            EventType.referral_updated: self.referrals,
             EventType.referral_routed: self.decisions,
             EventType.provider_referral_raised: self.provider_referrals,
             EventType.provider_referral_delivered: self.deliveries,

@@ -51,6 +51,15 @@ class ConsentRecorded(_Payload):
     routing_view: dict[str, Any]
 
 
+class ReferralUpdated(_Payload):
+    """A known case changed (a newer caseload row, a domain event): which fields, never their values."""
+    referral_id: uuid.UUID
+    revision: int
+    changed_fields: list[str]
+    cause: str                          # e.g. "caseload_export", "prison-offender-events.prisoner.released"
+    routing_view: dict[str, Any]
+
+
 class CoveredPersonOut(_Payload):
     person_ref: str
     pseudonym: str

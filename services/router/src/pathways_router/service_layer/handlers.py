@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.payloads import (
-    ConsentRecorded, CoveredPersonOut, ProviderReferralRaised, ReferralRouted, ReferralSubmitted,
+    ConsentRecorded, CoveredPersonOut, ProviderReferralRaised, ReferralRouted, ReferralSubmitted, ReferralUpdated,
 )
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, MalformedEvent, new_event
@@ -44,8 +44,9 @@ class RouterService:
         if event.eventType == EventType.referral_submitted:
             payload = ReferralSubmitted.model_validate(event.additionalInformation)
             view, revision, pseudonyms = payload.routing_view, payload.revision, payload.pseudonyms
-        elif event.eventType == EventType.consent_recorded:
-            payload = ConsentRecorded.model_validate(event.additionalInformation)
+        elif event.eventType in (EventType.consent_recorded, EventType.referral_updated):
+            model = ConsentRecorded if event.eventType == EventType.consent_recorded else ReferralUpdated
+            payload = model.model_validate(event.additionalInformation)
             view, revision, pseudonyms = payload.routing_view, payload.revision, None
         else:
             return False  # other referral events are not the router's business
