@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PACKAGES := shared services/router services/referral-intake services/notifier services/ledger
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench up down clean lock
+.PHONY: install test demo bench up down docs clean lock
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ up: install
 
 down: install
 	$(BIN)/python deploy/stack.py down
+
+# Regenerate the AsyncAPI documents in docs/asyncapi/ (a test fails while they are stale).
+docs: install
+	$(BIN)/python -m pathways_shared.asyncapi
 
 # Re-pin after changing a dependency: writes every installed third-party version to constraints.txt.
 lock: install

@@ -1,0 +1,1 @@
+"""Test and demo support shared by every service's tests (fixtures, synthetic households)."""
