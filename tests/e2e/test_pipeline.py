@@ -1,0 +1,110 @@
+"""The whole pipeline with every service running: intake → router → notifier → providers, and the
+ledger recording all of it. What arrives must be exactly what the routing policy decides."""
+from __future__ import annotations
+
+import copy
+import time
+
+import httpx
+import pytest
+
+import e2e_progress as progress
+import e2e_support as support
+from e2e_support import examples
+
+pytestmark = pytest.mark.e2e
+
+GENERATED, SEED = 30, 2027
+SETTLE_S = 90
+GRACE_S = 1.5  # after settling: time for anything not decided (a stray or repeated delivery) to show up
+HELD = "05-consent-pending-sefton"
+
+
+def test_providers_receive_exactly_what_the_router_decides_and_only_permitted_fields(launch):
+    from pathways_shared.testing.households import generate_households
+
+    platform = launch()
+    docs = examples() + [(f"generated-{i}", d) for i, d in enumerate(generate_households(GENERATED, SEED))]
+    platform.post(docs)
+    expected = platform.expected()
+    assert {e.provider for e in expected.values()} == {"pops", "tmuk", "shelter", "moms", "magistra"}
+
+    done = progress.settle(platform, expected, SETTLE_S, grace=GRACE_S)
+
+    assert support.delivery_problems(platform.providers, expected) == [], platform.logs()
+    assert support.repeats(platform.providers) == 0  # no crash here, so no webhook-id is sent twice
+    sent = {p: set().union(*(support.sent_fields(platform.providers.received[w]["data"]) for w in ids))
+            for p, ids in platform.providers.by_provider.items()}
+    # Minimisation must not have emptied the payloads: each provider gets what it needs to act.
+    assert {"subject.given_name", "subject.contact", "index.given_name"} <= sent["pops"], sent["pops"]
+    assert {"subject.given_name", "subject.age", "carer.given_name", "carer.contact"} <= sent["tmuk"], sent["tmuk"]
+    for provider in ("shelter", "moms", "magistra"):
+        assert {"index.given_name", "index.stage"} <= sent[provider], sent[provider]
+    for label, referral_id in platform.ids.items():
+        status, trail = done[referral_id]
+        mine = {prid for prid, e in expected.items() if e.referral_id == referral_id}
+        assert {p["provider_referral_id"] for p in status["provider_referrals"]} == mine, label
+        assert status["status"] == ("delivered" if mine else "routed"), label
+        assert progress.trail_problems(referral_id, trail, mine) == [], label
+    verify = progress.pathways("ledger", "verify", "--database-url", platform.stack.database_url("ledger"))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_consent_given_releases_a_held_household_end_to_end(launch):
+    platform = launch()
+    document = dict(examples())[HELD]
+    referral_id = platform.post([(HELD, document)])[HELD]
+    assert platform.expected() == {}  # the consent gates hold POPS and TMUK
+
+    (status, _), = progress.settle(platform, {}, SETTLE_S).values()
+    held = {(d["person_ref"], d["provider"]) for d in status["decisions"] if d["decision"] == "held"}
+    assert {("p1", "pops"), ("c1", "tmuk"), ("c2", "tmuk")} <= held
+    assert status["provider_referrals"] == [] and platform.providers.received == {}
+
+    # The index person's consent opens POPS for the partner; the carer's then opens TMUK for one child.
+    for person_ref, path in (("ix", ("index_person", "consent_to_contact_family")),
+                             ("c1", ("family_members", 1, "consent_to_contact"))):
+        response = httpx.patch(f"{platform.intake}/v1/referrals/{referral_id}/consent",
+                               json={"person_ref": person_ref, "consent": "granted"}, timeout=10)
+        assert response.status_code == 202, response.text
+        document = _with(document, path, "granted")
+        platform.docs[HELD] = document
+        progress.settle(platform, platform.expected(), SETTLE_S)
+
+    expected = platform.expected()
+    assert sorted(e.provider for e in expected.values()) == ["pops", "tmuk"]
+    assert expected[_prid(expected, "tmuk")].persons == {("c1", "subject"), ("p1", "carer")}
+    progress.settle(platform, expected, SETTLE_S, grace=GRACE_S)
+    assert support.delivery_problems(platform.providers, expected) == [], platform.logs()
+
+    # Each revision is routed and recorded; the routings travel on their own topic, so wait for them.
+    with httpx.Client(timeout=10) as client:
+        want = {progress.CONSENT_RECORDED: 2, progress.ROUTED: 3}
+
+        def routings_outstanding():
+            status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
+            types = [e["event_type"] for e in trail]
+            missing = [f"{n - types.count(kind)} × {kind}" for kind, n in want.items() if types.count(kind) < n]
+            return missing + ([] if status["routed_revision"] == 3 else ["the intake's routing of revision 3"])
+        progress.wait_until(routings_outstanding, time.monotonic() + SETTLE_S, "every revision routed")
+        status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
+    assert (status["revision"], status["status"]) == (3, "delivered")
+    assert progress.trail_problems(referral_id, trail, set(expected)) == []
+    types = [e["event_type"] for e in trail]
+    assert types.count(progress.CONSENT_RECORDED) == 2 and types.count(progress.ROUTED) == 3
+    verify = progress.pathways("ledger", "verify", "--database-url", platform.stack.database_url("ledger"))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _with(document: dict, path: tuple, value) -> dict:
+    changed = copy.deepcopy(document)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return changed
+
+
+def _prid(expected: dict, provider: str) -> str:
+    [prid] = [p for p, e in expected.items() if e.provider == provider]
+    return prid
