@@ -10,6 +10,7 @@ import importlib.util
 import json
 import random
 import threading
+import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +37,7 @@ class DemoProviders:
         self.counts: Counter = Counter()              # webhook-id → good receipts
         self.rejected: list[tuple[str, str]] = []     # (provider, reason)
         self.by_provider: dict[str, list[str]] = defaultdict(list)
+        self.arrived: dict[str, float] = {}           # webhook-id → time.monotonic() of first good receipt
         self.lock = threading.Lock()
         self.verify = _receiver_module().verify
         self.port = free_port()
@@ -91,6 +93,7 @@ class DemoProviders:
         with self.lock:
             self.counts[webhook_id] += 1
             if webhook_id not in self.received:
+                self.arrived[webhook_id] = time.monotonic()
                 self.received[webhook_id] = payload if isinstance(payload, dict) else json.loads(body)
                 self.by_provider[provider].append(webhook_id)
         if self.echo:

@@ -55,7 +55,8 @@ class Stack:
                    KAFKA_SESSION_TIMEOUT_MS=str(self.session_timeout_ms), PSEUDONYM_KEY=self.secrets["pseudonym_key"],
                    INTERNAL_TOKEN=self.secrets["internal_token"], INTAKE_TOKEN=self.secrets["internal_token"],
                    INTAKE_URL=self.urls.get("referral-intake", ""), PROVIDERS_FILE=str(self.var / "providers.json"),
-                   OUTBOX_POLL_INTERVAL_MS="50", REEVALUATION_INTERVAL_S="5", WORKER_INTERVAL_S="0.2")
+                   OUTBOX_POLL_INTERVAL_MS="50", REEVALUATION_INTERVAL_S="5", WORKER_INTERVAL_S="0.2",
+                   PROBATION_CASE_SOURCE=f"file:{ROOT / 'examples' / 'probation' / 'cases.json'}")
         env.update(self.extra_env)
         return env
 

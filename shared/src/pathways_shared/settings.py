@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_session_timeout_ms: int = Field(10_000, ge=1000)
     kafka_heartbeat_interval_ms: int | None = None
+    # How long a fetch may wait for data: every hop of the pipeline pays it when traffic is light.
+    kafka_fetch_max_wait_ms: int = Field(100, ge=1, le=5000)
     topic_prefix: str = "pathways."
     topic_partitions: int = Field(3, ge=1)
     outbox_batch_size: int = Field(200, ge=1)

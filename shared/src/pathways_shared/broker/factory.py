@@ -77,6 +77,7 @@ def subscriber_options(settings: Settings, group_id: str, **overrides: Any) -> d
         "group_id": group_id,
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "auto_offset_reset": "earliest",
         "decoder": event_decoder,
         # Commit after handling; rewind on a (non-malformed) failure so nothing is skipped.
