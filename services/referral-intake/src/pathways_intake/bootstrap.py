@@ -13,6 +13,7 @@ from pathways_shared.outbox import OutboxRelay
 from pathways_shared.settings import Settings
 
 from .adapters.tables import metadata
+from .hmpps.wiring import CASE_SOURCE_FORMAT, HmppsEvents, hmpps_events
 from .service_layer.intake import IntakeService
 from .service_layer.progress import ProgressProjection
 
@@ -28,6 +29,13 @@ class IntakeSettings(Settings):
     # Bearer token the notifier presents to read a clear document (INTERNAL_TOKEN).
     internal_token: SecretStr = Field(min_length=16)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # HMPPS domain events (docs/hmpps-events.md): the topic, where cases are looked up, retries.
+    hmpps_events_topic: str = Field("hmpps.domain-events", min_length=1)
+    probation_case_source: str | None = Field(None, pattern=CASE_SOURCE_FORMAT)  # file:PATH | http:BASEURL
+    probation_case_timeout_seconds: float = Field(5.0, gt=0)
+    hmpps_retry_first_seconds: float = Field(30.0, gt=0)
+    hmpps_retry_longest_seconds: float = Field(3600.0, gt=0)
+    hmpps_retry_poll_seconds: float = Field(5.0, gt=0)
 
 
 @dataclass
@@ -38,6 +46,7 @@ class Intake:
     service: IntakeService
     progress: ProgressProjection
     relay: OutboxRelay
+    hmpps: HmppsEvents
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> Intake:
@@ -46,7 +55,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> Intake:
     topics = topics_for(settings)
     service = IntakeService(engine, topics, settings.pseudonym_key.get_secret_value().encode())
     return Intake(settings, engine, topics, service, ProgressProjection(engine),
-                  OutboxRelay.from_settings(engine, settings))
+                  OutboxRelay.from_settings(engine, settings), hmpps_events(settings, service))
 
 
 async def create_schema(engine: AsyncEngine) -> None:

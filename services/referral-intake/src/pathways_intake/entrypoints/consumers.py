@@ -9,6 +9,7 @@ from pathways_shared.broker.factory import subscriber_options
 from pathways_shared.events import DomainEvent
 
 from ..bootstrap import Intake
+from ..hmpps.subscriber import register_hmpps_subscriber
 from ..service_layer.progress import GROUP
 
 
@@ -21,4 +22,6 @@ def register_consumers(broker: KafkaBroker, intake: Intake):
     async def on_progress_event(event: DomainEvent) -> None:
         await intake.progress.on_event(event)
 
+    # HMPPS domain events arrive raw (not in our envelope): their own subscriber and group.
+    register_hmpps_subscriber(broker, intake.settings, intake.hmpps.events)
     return on_progress_event

@@ -2,6 +2,7 @@
 /metrics, the outbox relay and the progress consumer. Run: `python -m pathways_intake`."""
 from __future__ import annotations
 
+import asyncio
 import re
 from contextlib import asynccontextmanager
 
@@ -14,9 +15,11 @@ from pathways_shared.http import ops_router
 from pathways_shared.telemetry import configure_logging, correlation_scope
 
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
-from . import internal_api, referrals_api
+from ..hmpps import api as probation_api
+from ..hmpps.subscriber import ensure_hmpps_topics
+from . import feed_api, internal_api, referrals_api
 from .consumers import register_consumers
-from .problems import BodyLimit, install_problem_handlers
+from .problems import install_problem_handlers
 
 CORRELATION_HEADER = "X-Correlation-Id"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")  # fits the outbox column; nothing else passes
@@ -38,18 +41,21 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
         await create_schema(intake.engine)
         if background:
             intake.relay.start()
+            await asyncio.to_thread(ensure_hmpps_topics, settings)  # the broker creates no topic itself
             await broker.start()
+            intake.hmpps.retries.start()
         try:
             yield
         finally:
             if background:
+                await intake.hmpps.retries.stop()
                 await broker.stop()
                 await intake.relay.stop()
             await intake.engine.dispose()
 
     app = FastAPI(title="Family Pathways referral intake", version="1", lifespan=lifespan)
     app.state.intake, app.state.broker = intake, broker
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(feed_api.CaseloadBodyLimit, limit=settings.max_body_bytes)  # caseload uploads: larger
 
     @app.middleware("http")
     async def correlate(request: Request, call_next):
@@ -63,6 +69,8 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
     install_problem_handlers(app)
     app.include_router(referrals_api.router)
     app.include_router(internal_api.router)
+    app.include_router(feed_api.router)
+    app.include_router(probation_api.router)
     app.include_router(ops_router(intake.engine, broker if background else None, registry=registry))
     _document_referral_schema(app)
     return app

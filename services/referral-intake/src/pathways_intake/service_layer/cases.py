@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from pathways_shared.contracts.payloads import ReferralUpdated, routing_view
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pathways_shared.contracts.payloads import ReferralUpdated, referral_submitted_event, routing_view
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
-from pathways_shared.events import EventType, new_event
-from pathways_shared.outbox import add_to_outbox
+from pathways_shared.events import DomainEvent, EventType, encode_event, new_event
+from pathways_shared.outbox import add_to_outbox, outbox
 from pathways_shared.privacy import household_pseudonyms
+from pathways_shared.telemetry import correlation_id as current_correlation_id
 
 from ..adapters import repository as repo
+from ..adapters.tables import referrals as referrals_table
 from ..domain.changes import changed_fields
-from ..domain.referrals import ConcurrentChange, stored_document
+from ..domain.referrals import ConcurrentChange, content_hash, stored_document
 from .intake import REVISION_RETRIES, IntakeService, Submission
 
 # Fields a repeated feed is allowed to restate differently without the case having changed.
@@ -45,10 +52,7 @@ async def apply_case(service: IntakeService, referral: HouseholdReferral, *, cau
         async with service.engine.begin() as conn:
             stored = await repo.load_referral(conn, referral_id)
             if stored is not None:
-                document = stored_document(referral)
-                for name in NOT_A_CHANGE:  # the case keeps the date it was first referred
-                    document[name] = stored.document[name]
-                changes = changed_fields(stored.document, document)
+                document, changes = _restated(stored, referral)
                 if not changes:
                     return CaseApplied(referral_id, CaseOutcome.unchanged, stored.revision)
                 if not await repo.revise_document(conn, referral_id, stored.revision, document):
@@ -63,12 +67,96 @@ async def apply_case(service: IntakeService, referral: HouseholdReferral, *, cau
     raise ConcurrentChange(referral_id)
 
 
+def _restated(stored, referral: HouseholdReferral) -> tuple[dict, list[str]]:
+    """The document the case would now store, and the fields in which it differs."""
+    document = stored_document(referral)
+    for name in NOT_A_CHANGE:  # the case keeps the date it was first referred
+        document[name] = stored.document[name]
+    return document, changed_fields(stored.document, document)
+
+
+async def apply_cases(service: IntakeService, referrals: list[HouseholdReferral], *, cause: str) -> list[CaseApplied]:
+    """Many cases in one transaction, each exactly as apply_case would (a caseload export is
+    applied several hundred rows at a time). A case may appear only once in a call."""
+    async with service.engine.begin() as conn:
+        return await apply_cases_on(conn, service, referrals, cause=cause)
+
+
+async def apply_cases_on(conn: AsyncConnection, service: IntakeService, referrals: list[HouseholdReferral], *,
+                         cause: str) -> list[CaseApplied]:
+    """apply_cases inside the caller's transaction, so the caller's own records commit with them."""
+    ids = [r.effective_id() for r in referrals]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a case may appear only once in a call")
+    stored = await _load(conn, ids)
+    fresh = [r for r, referral_id in zip(referrals, ids) if referral_id not in stored]
+    created, events = await _create(conn, service, fresh)
+    outcomes = {i: CaseApplied(i, CaseOutcome.created, 1) for i in created}
+    stored.update(await _load(conn, [i for i in (r.effective_id() for r in fresh) if i not in created]))
+    for referral, referral_id in zip(referrals, ids):
+        if referral_id not in outcomes:  # known, or created meanwhile by another writer: compare
+            outcomes[referral_id], event = await _revise(conn, service, referral, stored[referral_id], cause)
+            events += [event] if event else []
+    if events:  # one statement for the chunk's events, as add_to_outbox would store each
+        now, correlation = datetime.now(UTC), current_correlation_id.get()
+        await conn.execute(outbox.insert(), [
+            {"event_id": e.eventId, "event_type": str(e.eventType), "topic": service.topics.referrals,
+             "message_key": str(e.referralId), "payload": encode_event(e), "correlation_id": correlation,
+             "created_at": now} for e in events])
+    return [outcomes[i] for i in ids]
+
+
+async def _load(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict:
+    if not ids:
+        return {}
+    # Locked (PostgreSQL) so that a concurrent writer waits rather than makes us retry.
+    rows = await conn.execute(select(referrals_table).where(referrals_table.c.referral_id.in_(ids))
+                              .with_for_update())
+    return {row.referral_id: row for row in rows}
+
+
+async def _create(conn: AsyncConnection, service: IntakeService, fresh: list[HouseholdReferral]):
+    """Insert the new cases together; the ids inserted (not those raced to) and their events."""
+    if not fresh:
+        return set(), []
+    now = datetime.now(UTC)
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(referrals_table)
+    result = await conn.execute(
+        insert.on_conflict_do_nothing(index_elements=["referral_id"]).returning(referrals_table.c.referral_id),
+        [{"referral_id": r.effective_id(), "revision": 1, "document": stored_document(r),
+          "content_hash": content_hash(r), "source_type": r.source.type.value, "received_at": now,
+          "updated_at": now} for r in fresh])
+    created = {row.referral_id for row in result}
+    return created, [referral_submitted_event(r, revision=1, received_at=now, pseudonym_key=service.pseudonym_key)
+                     for r in fresh if r.effective_id() in created]
+
+
+async def _revise(conn: AsyncConnection, service: IntakeService, referral: HouseholdReferral, stored,
+                  cause: str) -> tuple[CaseApplied, DomainEvent | None]:
+    referral_id = referral.effective_id()
+    for _ in range(REVISION_RETRIES):
+        document, changes = _restated(stored, referral)
+        if not changes:
+            return CaseApplied(referral_id, CaseOutcome.unchanged, stored.revision), None
+        if await repo.revise_document(conn, referral_id, stored.revision, document):
+            revision = stored.revision + 1
+            return (CaseApplied(referral_id, CaseOutcome.updated, revision, tuple(changes)),
+                    _updated_event(service, document, revision, changes, cause))
+        stored = (await _load(conn, [referral_id]))[referral_id]  # revised meanwhile: read it again
+    raise ConcurrentChange(referral_id)
+
+
 async def _announce(service: IntakeService, conn, document: dict, revision: int, changes: list[str], cause: str):
+    await add_to_outbox(conn, _updated_event(service, document, revision, changes, cause),
+                        topic=service.topics.referrals)
+
+
+def _updated_event(service: IntakeService, document: dict, revision: int, changes: list[str],
+                   cause: str) -> DomainEvent:
     referral = HouseholdReferral.model_validate(document)
     payload = ReferralUpdated(referral_id=referral.effective_id(), revision=revision, changed_fields=changes,
                               cause=cause, routing_view=routing_view(referral))
     pseudonyms = household_pseudonyms(referral, service.pseudonym_key)
-    event = new_event(EventType.referral_updated, referral.effective_id(), description="case changed",
-                      additional_information=payload.model_dump(mode="json"),
-                      identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms.values()])
-    await add_to_outbox(conn, event, topic=service.topics.referrals)
+    return new_event(EventType.referral_updated, referral.effective_id(), description="case changed",
+                     additional_information=payload.model_dump(mode="json"),
+                     identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms.values()])

@@ -1,0 +1,51 @@
+"""The physical lines of an export, bounded: no line or row, however broken, can take the memory."""
+from __future__ import annotations
+
+from typing import TextIO
+
+MAX_RECORD_CHARS = 256 * 1024   # far above any real row (seven people's longest fields)
+MAX_RECORD_LINES = 50           # a quoted field left open would otherwise swallow the rows after it
+RAW_KEPT_CHARS = 64 * 1024      # of a rejected row's text, kept for whoever corrects it
+
+
+class RecordTooLong(Exception):
+    pass
+
+
+class RecordLines:
+    """The file's lines for the csv module, remembering where each record starts and its text."""
+
+    def __init__(self, handle: TextIO):
+        self.handle, self.number, self.first, self.parts, self.size = handle, 0, 1, [], 0
+
+    def start_record(self) -> None:
+        self.first, self.parts, self.size = self.number + 1, [], 0
+
+    def text(self) -> str:
+        return "".join(self.parts)[:RAW_KEPT_CHARS]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.number - self.first + 1 >= MAX_RECORD_LINES:
+            raise RecordTooLong(f"a row runs over more than {MAX_RECORD_LINES} lines (a quote left open?)")
+        line = read_line(self.handle)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if self.size < RAW_KEPT_CHARS:
+            self.parts.append(line)
+        self.size += len(line)
+        if self.size > MAX_RECORD_CHARS:
+            raise RecordTooLong(f"a row is longer than {MAX_RECORD_CHARS} characters")
+        return line
+
+
+def read_line(handle: TextIO) -> str:
+    """One line, or its first MAX_RECORD_CHARS characters (the rest is read and thrown away)."""
+    line = handle.readline(MAX_RECORD_CHARS + 1)
+    if len(line) > MAX_RECORD_CHARS and not line.endswith(("\n", "\r")):
+        while (rest := handle.readline(MAX_RECORD_CHARS)) and not rest.endswith(("\n", "\r")):
+            pass
+    return line

@@ -1,0 +1,117 @@
+"""Reading an export row by row from an open text file: memory stays flat however long the file.
+
+Nothing read is lost: a row that cannot be read (malformed CSV, invalid JSON, a runaway quoted
+field, bytes that are not UTF-8) still comes out as a row, with its text and its problems.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .format import KNOWN_COLUMNS, REQUIRED_COLUMNS, ExportFormat
+from .lines import MAX_RECORD_CHARS, RAW_KEPT_CHARS, RecordLines, RecordTooLong, read_line
+from .rows import ExportContext, RowResult, from_csv_cells, from_json_object, problem
+
+UNREADABLE = "(row)"
+
+
+@dataclass
+class ExportRow:
+    line: int          # where the row starts in the file (the CSV header is line 1)
+    raw: str           # the row's text as read
+    result: RowResult
+
+
+@dataclass
+class ExportFile:
+    format: ExportFormat
+    rows: Iterator[ExportRow]
+    file_problems: list[dict] = field(default_factory=list)
+    refused: bool = False   # the file cannot be read as an export at all: no row is applied
+
+
+def read_export(handle: TextIO, fmt: ExportFormat, context: ExportContext) -> ExportFile:
+    """`handle` is opened with newline="" (so quoted line breaks survive) and errors="replace"."""
+    fmt = ExportFormat(fmt)
+    return _read_csv(handle, context) if fmt is ExportFormat.csv else ExportFile(fmt, _jsonl_rows(handle, context))
+
+
+def _unreadable(line: int, raw: str, kind: str, reason: str) -> ExportRow:
+    return ExportRow(line, raw, RowResult(None, None, [problem(UNREADABLE, kind, reason)]))
+
+
+def _read_csv(handle: TextIO, context: ExportContext) -> ExportFile:
+    lines = RecordLines(handle)
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return _refused([problem("(header)", "empty_export", "the export has no header line")])
+    except (csv.Error, RecordTooLong) as exc:
+        return _refused([problem("(header)", "malformed_header", f"the header line cannot be read: {exc}")])
+    columns = [name.strip().lower() for name in header]
+    refusals = [problem(c, "duplicate_column", "the column appears more than once")
+                for i, c in enumerate(columns) if c in columns[:i]]
+    refusals += [problem(c, "missing_column", "the export must have this column")
+                 for c in REQUIRED_COLUMNS if c not in columns]
+    if refusals:
+        return _refused(refusals)
+    unknown = [problem(c or f"(column {i + 1})", "unknown_column",
+                       "not a column of the caseload export: its values are not read")
+               for i, c in enumerate(columns) if c not in KNOWN_COLUMNS]
+    return ExportFile(ExportFormat.csv, _csv_rows(reader, lines, columns, context), unknown)
+
+
+def _refused(problems: list[dict]) -> ExportFile:
+    return ExportFile(ExportFormat.csv, iter(()), problems, refused=True)
+
+
+def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportContext) -> Iterator[ExportRow]:
+    known = [c in KNOWN_COLUMNS for c in columns]
+    while True:
+        lines.start_record()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, RecordTooLong) as exc:
+            yield _unreadable(lines.first, lines.text(), "malformed_csv", str(exc))
+            continue
+        raw = lines.text()
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line holds no case
+        if len(cells) != len(columns):
+            yield _unreadable(lines.first, raw, "malformed_csv",
+                              f"expected {len(columns)} fields as in the header, found {len(cells)}")
+        elif "\ufffd" in raw:
+            yield _unreadable(lines.first, raw, "encoding", "the row is not valid UTF-8")
+        else:
+            cells_by_column = {c: v for c, v, k in zip(columns, cells, known) if k and v}
+            yield ExportRow(lines.first, raw, from_csv_cells(cells_by_column, context))
+
+
+def _jsonl_rows(handle: TextIO, context: ExportContext) -> Iterator[ExportRow]:
+    number = 0
+    while text := read_line(handle):
+        number += 1
+        raw = text[:RAW_KEPT_CHARS]
+        if len(text) > MAX_RECORD_CHARS:
+            yield _unreadable(number, raw, "record_too_long", f"the line is longer than {MAX_RECORD_CHARS} characters")
+            continue
+        if not text.strip():
+            continue
+        if "\ufffd" in text:
+            yield _unreadable(number, raw, "encoding", "the line is not valid UTF-8")
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError as exc:
+            yield _unreadable(number, raw, "invalid_json", f"not valid JSON: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            yield _unreadable(number, raw, "not_an_object", "each line must be one JSON object")
+            continue
+        yield ExportRow(number, raw, from_json_object(obj, context))

@@ -1,0 +1,73 @@
+"""The rejection report of a batch, as CSV (one line per problem) or JSON, written a page at a time.
+
+It names rows by line number and fields by export column: never a value from the row, so it can
+go back to whoever made the export without carrying anyone's details.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from . import quarantine
+from .summary import BatchSummary
+
+CSV_COLUMNS = ("batch_id", "line", "status", "field", "type", "reason")
+FLUSH_CHARS = 64 * 1024
+
+
+def _rejection(row) -> dict:
+    return {"line": row.line, "status": row.status, "problems": row.problems}
+
+
+async def rejection_list(engine: AsyncEngine, batch_id: uuid.UUID, limit: int) -> list[dict]:
+    found = []
+    async for row in quarantine.rejections(engine, batch_id):
+        if len(found) == limit:
+            break
+        found.append(_rejection(row))
+    return found
+
+
+async def csv_report(engine: AsyncEngine, summary: BatchSummary, status: str | None = None) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in summary.file_problems:  # about the whole file, so no line
+        writer.writerow((summary.batch_id, "", "file", p["field"], p["type"], p["reason"]))
+    async for row in quarantine.rejections(engine, summary.batch_id, status):
+        writer.writerows((summary.batch_id, row.line, row.status, p["field"], p["type"], p["reason"])
+                         for p in row.problems)
+        if buffer.tell() > FLUSH_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+async def json_report(engine: AsyncEngine, summary: BatchSummary, status: str | None = None) -> AsyncIterator[str]:
+    yield (f'{{"batch_id": "{summary.batch_id}", "file_problems": {json.dumps(summary.file_problems)}, '
+           '"rejections": [')
+    separator = "\n"
+    async for row in quarantine.rejections(engine, summary.batch_id, status):
+        yield separator + json.dumps(_rejection(row))
+        separator = ",\n"
+    yield "\n]}\n"
+
+
+async def write_reports(engine: AsyncEngine, summary: BatchSummary, directory: Path) -> list[Path]:
+    """rejections.csv and rejections.json in `directory` (made if missing); returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, report in (("rejections.csv", csv_report), ("rejections.json", json_report)):
+        path = directory / name
+        with path.open("w", encoding="utf-8", newline="") as out:
+            async for text in report(engine, summary):
+                out.write(text)
+        written.append(path)
+    return written

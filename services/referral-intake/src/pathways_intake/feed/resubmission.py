@@ -1,0 +1,84 @@
+"""A quarantined row, corrected and sent again for its line; or settled by a person without it."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from ..service_layer.cases import CaseApplied, apply_cases_on
+from ..service_layer.intake import IntakeService
+from . import batches, quarantine
+from .format import KNOWN_COLUMNS, ExportFormat
+from .quarantine import RejectionStatus
+from .rows import ExportContext, from_csv_cells, from_json_object, problem
+from .service import CAUSE
+
+
+class RejectionNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Resubmitted:
+    line: int
+    status: str
+    applied: CaseApplied | None = None
+    problems: list[dict] = field(default_factory=list)   # the corrected row is still wrong: nothing changed
+
+    def as_dict(self) -> dict:
+        body = {"line": self.line, "status": self.status}
+        if self.applied is not None:
+            body.update(referral_id=str(self.applied.referral_id), outcome=self.applied.outcome.value,
+                        revision=self.applied.revision, changed_fields=list(self.applied.changed_fields))
+        if self.problems:
+            body["problems"] = self.problems
+        return body
+
+
+async def resubmit(service: IntakeService, batch_id: uuid.UUID, line: int, row: dict) -> Resubmitted:
+    """Apply the corrected row (column → value for a CSV batch, the JSONL object for a JSONL one)
+    as the batch would have; on success the rejection, and any other open one of the same case,
+    is marked resubmitted. Raises RejectionNotFound."""
+    found = await batches.load(service.engine, batch_id)
+    async with service.engine.connect() as conn:
+        rejected = await quarantine.rejection(conn, batch_id, line)
+    if found is None or rejected is None:
+        raise RejectionNotFound(f"no rejection at line {line} of batch {batch_id}")
+    summary = found.summary
+    context = ExportContext(summary.exported_at, found.organisation)
+    if summary.format == ExportFormat.csv.value:
+        unknown = [problem(str(k), "unknown_column", "not a column of the caseload export")
+                   for k in row if k not in KNOWN_COLUMNS]
+        result = from_csv_cells({k: _cell(v) for k, v in row.items() if k in KNOWN_COLUMNS}, context)
+        result.problems[:0] = unknown
+    else:
+        result = from_json_object(row, context)
+    if result.problems:
+        return Resubmitted(line, rejected.status, problems=result.problems)
+    settled_by = f"resubmission:{batch_id}:{line}"
+    async with service.engine.begin() as conn:
+        [applied] = await apply_cases_on(conn, service, [result.referral], cause=CAUSE)
+        await quarantine.settle_line(conn, batch_id, line, RejectionStatus.resubmitted, settled_by)
+        await quarantine.settle_cases(conn, [applied.referral_id], settled_by=settled_by)
+    return Resubmitted(line, RejectionStatus.resubmitted.value, applied)
+
+
+async def resolve(service: IntakeService, batch_id: uuid.UUID, line: int) -> str:
+    """A person settled the row without resubmitting it. Raises RejectionNotFound."""
+    async with service.engine.begin() as conn:
+        rejected = await quarantine.rejection(conn, batch_id, line)
+        if rejected is None:
+            raise RejectionNotFound(f"no rejection at line {line} of batch {batch_id}")
+        if rejected.status != RejectionStatus.open.value:
+            return rejected.status
+        await quarantine.settle_line(conn, batch_id, line, RejectionStatus.resolved, "resolved")
+    return RejectionStatus.resolved.value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)

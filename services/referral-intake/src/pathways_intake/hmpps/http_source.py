@@ -1,0 +1,51 @@
+"""The probation case API as a case source, over HTTP:
+
+    GET {base}/cases/crn/{crn}     GET {base}/cases/noms/{noms}     → 200 case record | 404
+
+An event's detailUrl is followed first, but only when it lies under the configured base URL:
+a URL taken from a message is never fetched from anywhere else.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+from pydantic import ValidationError
+
+from pathways_shared.inbox import describe_error
+
+from .cases import CaseRecord, CaseSourceUnavailable
+from .messages import CaseIdentifiers
+
+
+class HttpCaseSource:
+    def __init__(self, base_url: str, *, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def urls(self, identifiers: CaseIdentifiers) -> list[str]:
+        urls = []
+        if identifiers.detail_url and identifiers.detail_url.startswith(self.base_url + "/"):
+            urls.append(identifiers.detail_url)
+        if identifiers.crn:
+            urls.append(f"{self.base_url}/cases/crn/{quote(identifiers.crn, safe='')}")
+        if identifiers.noms:
+            urls.append(f"{self.base_url}/cases/noms/{quote(identifiers.noms, safe='')}")
+        return urls
+
+    async def get_case(self, identifiers: CaseIdentifiers) -> CaseRecord | None:
+        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+            for url in self.urls(identifiers):
+                try:
+                    response = await client.get(url, headers={"Accept": "application/json"})
+                except httpx.HTTPError as exc:  # the URL names the person: keep it out of the reason
+                    raise CaseSourceUnavailable(f"case API unreachable ({type(exc).__name__})") from None
+                if response.status_code == 404:
+                    continue  # not known by this identifier; try the next one
+                if response.status_code != 200:
+                    raise CaseSourceUnavailable(f"case API answered HTTP {response.status_code}")
+                try:
+                    return CaseRecord.model_validate_json(response.content)
+                except ValidationError as exc:
+                    raise CaseSourceUnavailable(f"case API sent an invalid case: {describe_error(exc)}") from None
+        return None

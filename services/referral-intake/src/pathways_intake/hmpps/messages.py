@@ -1,0 +1,115 @@
+"""HMPPS domain event messages as they arrive: bare, or wrapped in an SNS notification whose
+`Message` is the event as a JSON string. The published schema requires only eventType, version
+and occurredAt; everything else is optional and unknown fields are tolerated.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pathways_shared.events import MalformedEvent
+
+LONDON = ZoneInfo("Europe/London")
+MAX_MESSAGE_ID = 100  # the inbox key's width; a longer MessageId is not an SNS one
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class HmppsIdentifier(_Tolerant):
+    type: str
+    value: str
+
+
+class HmppsPersonReference(_Tolerant):
+    identifiers: list[HmppsIdentifier] = Field(default_factory=list)
+
+
+class HmppsEvent(_Tolerant):
+    eventType: str = Field(min_length=1, max_length=200)
+    version: int
+    occurredAt: AwareDatetime
+    description: str | None = None
+    detailUrl: str | None = None
+    additionalInformation: dict[str, Any] = Field(default_factory=dict)
+    personReference: HmppsPersonReference | None = None
+
+    def occurred_on(self) -> date:
+        """The calendar date it happened in England, where a release date is a London date."""
+        return self.occurredAt.astimezone(LONDON).date()
+
+    def identifier(self, kind: str) -> str | None:
+        for identifier in self.personReference.identifiers if self.personReference else ():
+            if identifier.type.upper() == kind and identifier.value.strip():
+                return identifier.value.strip().upper()
+        return None
+
+
+@dataclass(frozen=True)
+class CaseIdentifiers:
+    """What an event says about whose case it is."""
+    crn: str | None = None
+    noms: str | None = None
+    detail_url: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.crn or self.noms or self.detail_url)
+
+
+def case_identifiers(event: HmppsEvent) -> CaseIdentifiers:
+    # Prison events name the person in additionalInformation.nomsNumber too.
+    noms = event.identifier("NOMS") or str(event.additionalInformation.get("nomsNumber") or "").strip().upper()
+    return CaseIdentifiers(event.identifier("CRN"), noms or None, event.detailUrl)
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The inbox key of a message and, when it can be read, its event type."""
+    message_id: str
+    event_type: str | None
+
+
+def identify(raw: bytes) -> Identified:
+    """Never raises: a message that cannot be read is still stored, under its digest."""
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        body = json.loads(raw)
+    except ValueError:  # includes a body that is not UTF-8
+        return Identified(digest, None)
+    sns = _is_sns(body)
+    envelope_id = body.get("MessageId") if sns else None
+    usable = isinstance(envelope_id, str) and 0 < len(envelope_id) <= MAX_MESSAGE_ID and "\x00" not in envelope_id
+    message_id = envelope_id if usable else digest
+    try:
+        event = json.loads(body["Message"]) if sns else body
+    except ValueError:
+        event = None
+    event_type = event.get("eventType") if isinstance(event, dict) else None
+    return Identified(message_id, event_type[:200] if isinstance(event_type, str) else None)
+
+
+def decode(raw: str | bytes) -> HmppsEvent:
+    """The event, unwrapped from SNS when wrapped. Raises MalformedEvent, ValidationError or
+    JSONDecodeError (all dead-lettered) for a message that can never be an event."""
+    body = json.loads(raw)
+    if not isinstance(body, dict):
+        raise MalformedEvent("message is not a JSON object")
+    if _is_sns(body):
+        if body.get("Type", "Notification") != "Notification":
+            raise MalformedEvent(f"SNS message of type {str(body.get('Type'))[:40]!r} is not a notification")
+        body = json.loads(body["Message"])
+        if not isinstance(body, dict):
+            raise MalformedEvent("SNS Message is not a JSON object")
+    return HmppsEvent.model_validate(body)
+
+
+def _is_sns(body: Any) -> bool:
+    # Some publishers omit Type; a string Message without an eventType beside it is the envelope.
+    return isinstance(body, dict) and isinstance(body.get("Message"), str) and "eventType" not in body

@@ -1,0 +1,118 @@
+"""The caseload feed over HTTP: an export uploaded or streamed, its batch and rejection report read
+back, a rejected line corrected and resubmitted."""
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import prometheus_client
+import pytest
+from sqlalchemy import select
+
+from pathways_intake.domain.case_key import case_referral_id
+from pathways_intake.entrypoints.http import create_app
+from pathways_intake.feed.generator import write_export
+from pathways_shared.events import EventType, decode_event
+from pathways_shared.outbox import outbox
+
+pytestmark = pytest.mark.integration
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
+
+
+def example_row(line: int) -> dict:
+    with EXAMPLE.open(newline="") as handle:
+        return {k: v for k, v in list(csv.DictReader(handle))[line - 2].items() if v}
+
+
+async def chunks(data: bytes, size: int = 1000):
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+async def test_an_uploaded_export_answers_its_summary_and_rejections(api):
+    client, intake = api
+    answer = await client.post("/v1/probation/caseload?exported_at=2026-11-02T06:00:00Z", files={
+        "file": ("caseload-example.csv", EXAMPLE.read_bytes(), "text/csv")}, data={"organisation": "PS Merseyside"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["rows_read"], body["created"], body["rejected"], body["status"]) == (12, 10, 2, "completed")
+    assert body["source_name"] == "caseload-example.csv" and body["rejections_complete"] is True
+    assert [(r["line"], r["problems"][0]["field"]) for r in body["rejections"]] == [(7, "stage"), (12, "fm2_carer_ref")]
+    assert "Dean" not in answer.text and "X900006" not in answer.text, "no value from a row comes back"
+    _, document = await intake.service.referral_document(case_referral_id("X900001"))
+    assert document["source"]["organisation"] == "PS Merseyside"
+    assert document["referred_at"].startswith("2026-11-02T06:00")
+
+    batch = (await client.get(body["links"]["self"])).json()
+    assert batch["rejection_status"] == {"open": 2, "resubmitted": 0, "resolved": 0} and batch["created"] == 10
+    report = await client.get(body["links"]["rejections"], params={"format": "csv"})
+    assert report.headers["content-type"].startswith("text/csv")
+    assert [r["line"] for r in csv.DictReader(io.StringIO(report.text))] == ["7", "12"]
+    as_json = (await client.get(body["links"]["rejections"])).json()
+    assert as_json["batch_id"] == body["batch_id"] and [r["line"] for r in as_json["rejections"]] == [7, 12]
+
+
+async def test_an_export_streamed_as_the_body_is_fed_in_either_format(api):
+    client, intake = api
+    answer = await client.post("/v1/probation/caseload", content=chunks(EXAMPLE.read_bytes()),
+                               headers={"content-type": "text/csv; charset=utf-8"})
+    assert answer.status_code == 200 and answer.json()["created"] == 10
+    out = io.StringIO(newline="")
+    write_export(out, 40, seed=2, fmt="jsonl", bad_every=20)
+    answer = await client.post("/v1/probation/caseload", content=chunks(out.getvalue().encode()),
+                               headers={"content-type": "application/x-ndjson"})
+    body = answer.json()
+    assert (body["format"], body["created"], body["rejected"]) == ("jsonl", 38, 2)
+    assert [r["line"] for r in body["rejections"]] == [20, 40]
+    async with intake.engine.connect() as conn:
+        payloads = (await conn.execute(select(outbox.c.payload))).scalars().all()
+    assert [decode_event(p).eventType for p in payloads] == [EventType.referral_submitted] * 48
+
+
+async def test_a_rejected_line_is_corrected_resubmitted_or_resolved(api):
+    client, _ = api
+    batch = (await client.post("/v1/probation/caseload", content=EXAMPLE.read_bytes(),
+                               headers={"content-type": "text/csv"})).json()
+    rejections = batch["links"]["rejections"]
+    wrong = await client.post(f"{rejections}/7", json=dict(example_row(7), stage="jail"))
+    assert wrong.status_code == 422 and wrong.json()["problems"][0]["path"] == "stage"
+    fixed = await client.post(f"{rejections}/7", json=dict(example_row(7), stage="custody"))
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json() | {"referral_id": None} == {"line": 7, "status": "resubmitted", "referral_id": None,
+                                                  "outcome": "created", "revision": 1, "changed_fields": []}
+    resolved = await client.post(f"{rejections}/12/resolve")
+    assert resolved.json() == {"line": 12, "status": "resolved"}
+    summary = (await client.get(batch["links"]["self"])).json()
+    assert summary["rejection_status"] == {"open": 0, "resubmitted": 1, "resolved": 1}
+    open_only = (await client.get(rejections, params={"status": "open"})).json()
+    assert open_only["rejections"] == []
+    assert (await client.post(f"{rejections}/3", json=example_row(3))).status_code == 404
+    assert (await client.post(f"{rejections}/7", content=b"[1]")).status_code == 422
+
+
+async def test_what_cannot_be_fed_is_refused_with_problems(api):
+    client, _ = api
+    refused = await client.post("/v1/probation/caseload", content=b"crn,given_name\nX900001,Sam\n",
+                                headers={"content-type": "text/csv"})
+    assert refused.status_code == 422
+    assert {p["path"] for p in refused.json()["problems"]} == {"stage", "sex", "local_authority"}
+    assert refused.json()["batch"]["status"] == "refused"
+    wrong_type = await client.post("/v1/probation/caseload", json={"crn": "X900001"})
+    assert wrong_type.status_code == 415
+    no_file = await client.post("/v1/probation/caseload", files={"export": ("x.csv", b"crn\n", "text/csv")})
+    assert no_file.status_code == 422 and no_file.json()["problems"][0]["path"] == "file"
+    assert (await client.get("/v1/probation/batches/not-a-batch")).status_code == 404
+    assert (await client.get("/v1/probation/batches/8f1d3c52-8a0e-4b7e-9c61-2f7a51d0e9b4/rejections")).status_code == 404
+
+
+async def test_an_upload_may_be_larger_than_a_referral_body(db_url, settings_with, referral):
+    app = create_app(settings_with(database_url=db_url, topic_prefix="t.", max_body_bytes=1024),
+                     background=False, registry=prometheus_client.CollectorRegistry())
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            export = EXAMPLE.read_bytes()
+            assert len(export) > 1024 and len(json.dumps(referral)) > 1024
+            fed = await client.post("/v1/probation/caseload", content=export, headers={"content-type": "text/csv"})
+            assert fed.status_code == 200 and fed.json()["created"] == 10
+            assert (await client.post("/v1/referrals", json=referral)).status_code == 413

@@ -1,0 +1,84 @@
+"""`pathways feed probation` end to end: a file on disk fed straight into the intake database,
+the summary printed and the rejection reports written; `pathways feed generate` writes exports.
+The first test runs the installed command in its own process; the others call it in this one."""
+import asyncio
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pathways_intake.adapters.tables import referrals
+from pathways_shared.cli import main
+from pathways_shared.db import make_engine
+
+pytestmark = pytest.mark.integration
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
+SECRETS = {"PSEUDONYM_KEY": "test-pseudonym-key-0123456789", "INTERNAL_TOKEN": "test-internal-token-0123456789"}
+
+
+def pathways(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", *SECRETS)}
+    return subprocess.run([sys.executable, "-m", "pathways_shared.cli", *args], capture_output=True, text=True,
+                          env={**clean, **(SECRETS if env is None else env)}, timeout=120)
+
+
+async def count_referrals(db_url: str) -> int:
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(referrals))).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def test_an_export_is_fed_from_a_file_and_its_rejections_are_written(db_url, tmp_path):
+    export = shutil.copy(EXAMPLE, tmp_path / "caseload.csv")
+    reports = tmp_path / "reports"
+    feed = ["feed", "probation", str(export), "--database-url", db_url, "--report-dir", str(reports),
+            "--organisation", "Probation Service North West", "--exported-at", "2026-11-02T06:00:00Z"]
+    first = pathways(*feed)
+    assert first.returncode == 1, first.stderr  # done, but two rows need someone to look at them
+    assert "rows read 12 = created 10 + updated 0 + unchanged 0 + rejected 2" in first.stdout
+    with (reports / "rejections.csv").open(newline="") as handle:
+        assert [(r["line"], r["field"]) for r in csv.DictReader(handle)] == [("7", "stage"), ("12", "fm2_carer_ref")]
+    rejections = json.loads((reports / "rejections.json").read_text())
+    assert [r["line"] for r in rejections["rejections"]] == [7, 12]
+    assert "Dean" not in (reports / "rejections.csv").read_text() + first.stdout
+
+    again = pathways(*feed, "--json")
+    summary = json.loads(again.stdout)
+    assert (summary["created"], summary["unchanged"], summary["rejected"]) == (0, 10, 2)
+    assert await count_referrals(db_url) == 10
+
+
+def test_a_generated_export_is_fed_whole(db_url, tmp_path, monkeypatch, capsys):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "generated.jsonl"
+    assert main(["feed", "generate", "--rows", "120", "--seed", "3", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 120
+    capsys.readouterr()
+    fed = main(["feed", "probation", str(out), "--database-url", db_url, "--report-dir", str(tmp_path), "--json"])
+    assert fed == 0 and json.loads(capsys.readouterr().out)["created"] == 120
+    assert asyncio.run(count_referrals(db_url)) == 120
+
+
+def test_it_will_not_run_without_the_intakes_settings_or_on_a_refused_file(sqlite_url, tmp_path, monkeypatch,
+                                                                           capsys):
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", sqlite_url]) == 2
+    assert "pseudonym_key" in capsys.readouterr().err
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    refused_file = tmp_path / "wrong.csv"
+    refused_file.write_text("crn,given_name\nX900001,Sam\n")
+    assert main(["feed", "probation", str(refused_file), "--database-url", sqlite_url,
+                 "--report-dir", str(tmp_path)]) == 2
+    assert "file problem: stage" in capsys.readouterr().out
