@@ -97,7 +97,7 @@ class DemoProviders:
                 self.received[webhook_id] = payload if isinstance(payload, dict) else json.loads(body)
                 self.by_provider[provider].append(webhook_id)
         if self.echo:
-            persons = payload.get("persons", [])
+            persons = payload.get("data", {}).get("persons", [])
             print(f"  {provider:<9} ← {webhook_id[:13]}… {len(persons)} person(s): "
                   f"{', '.join(p.get('role', '?') for p in persons)} · signature ok", flush=True)
         return 204, ""

@@ -131,8 +131,8 @@ def _supervise() -> int:
     """`up`: hold the stack in this (detached) process until `down` signals it."""
     from demo_providers import DemoProviders  # a sibling module; deploy/ is on sys.path
 
-    providers = DemoProviders().start()
     stack = Stack()
+    providers = DemoProviders(stack.provider_secrets, echo=True).start()  # prints to var/logs/stack.log
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
