@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+import demo_probation  # noqa: E402
 from demo_providers import DemoProviders  # noqa: E402
 from stack import ROOT, Stack  # noqa: E402
 
@@ -113,10 +114,12 @@ def main() -> int:
         duplicates = sum(c - 1 for c in providers.counts.values())
         print(f"\n{rows} provider referrals raised; the providers received {received} "
               f"(signatures verified, {len(providers.rejected)} rejected, {duplicates} repeated).")
+        print("\nThe probation auto-feed: no one has to remember to refer.")
+        fed = demo_probation.run(stack)
         verify = subprocess.run([str(Path(sys.executable).parent / "pathways"), "ledger", "verify",
                                  "--database-url", stack.database_url("ledger")], capture_output=True, text=True)
         print(f"Ledger verification: {(verify.stdout or verify.stderr).strip()}")
-        ok = verify.returncode == 0 and received == rows and not providers.rejected
+        ok = verify.returncode == 0 and received == rows and not providers.rejected and fed
         print("\nDemo finished: " + ("everything delivered and recorded." if ok else "FAILED."))
         return 0 if ok else 1
     except Exception as exc:
