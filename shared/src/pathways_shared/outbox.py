@@ -52,11 +52,18 @@ outbox = Table(
 async def add_to_outbox(conn: AsyncConnection | AsyncSession, event: DomainEvent, *, topic: str,
                         correlation_id: str | None = None) -> None:
     """Store `event` for publishing, inside the caller's transaction (the caller commits)."""
-    await conn.execute(insert(outbox).values(
-        event_id=event.eventId, event_type=str(event.eventType), topic=topic,
-        message_key=str(event.referralId), payload=encode_event(event),
-        correlation_id=correlation_id or current_correlation_id.get(), created_at=datetime.now(UTC),
-    ))
+    await add_many_to_outbox(conn, [event], topic=topic, correlation_id=correlation_id)
+
+
+async def add_many_to_outbox(conn: AsyncConnection | AsyncSession, events: list[DomainEvent], *, topic: str,
+                             correlation_id: str | None = None) -> None:
+    """Store several events in one statement, in order, inside the caller's transaction."""
+    if not events:
+        return
+    correlation, now = correlation_id or current_correlation_id.get(), datetime.now(UTC)
+    await conn.execute(insert(outbox), [
+        {"event_id": e.eventId, "event_type": str(e.eventType), "topic": topic, "message_key": str(e.referralId),
+         "payload": encode_event(e), "correlation_id": correlation, "created_at": now} for e in events])
 
 
 class OutboxRelay:

@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pathways_shared.contracts.payloads import ReferralUpdated, referral_submitted_event, routing_view
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
-from pathways_shared.events import DomainEvent, EventType, encode_event, new_event
-from pathways_shared.outbox import add_to_outbox, outbox
+from pathways_shared.events import DomainEvent, EventType, new_event
+from pathways_shared.outbox import add_many_to_outbox, add_to_outbox
 from pathways_shared.privacy import household_pseudonyms
-from pathways_shared.telemetry import correlation_id as current_correlation_id
 
 from ..adapters import repository as repo
 from ..adapters.tables import referrals as referrals_table
@@ -97,12 +96,7 @@ async def apply_cases_on(conn: AsyncConnection, service: IntakeService, referral
         if referral_id not in outcomes:  # known, or created meanwhile by another writer: compare
             outcomes[referral_id], event = await _revise(conn, service, referral, stored[referral_id], cause)
             events += [event] if event else []
-    if events:  # one statement for the chunk's events, as add_to_outbox would store each
-        now, correlation = datetime.now(UTC), current_correlation_id.get()
-        await conn.execute(outbox.insert(), [
-            {"event_id": e.eventId, "event_type": str(e.eventType), "topic": service.topics.referrals,
-             "message_key": str(e.referralId), "payload": encode_event(e), "correlation_id": correlation,
-             "created_at": now} for e in events])
+    await add_many_to_outbox(conn, events, topic=service.topics.referrals)  # one statement per chunk
     return [outcomes[i] for i in ids]
 
 
