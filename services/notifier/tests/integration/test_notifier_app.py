@@ -9,27 +9,18 @@ import httpx
 import prometheus_client
 import pytest
 import uvicorn
-from kafka import KafkaProducer
 
 from pathways_notifier.bootstrap import NotifierSettings
 from pathways_notifier.domain.delivery import webhook_id
 from pathways_notifier.entrypoints.app import create_app
-from pathways_shared.events import EventType, decode_event, encode_event
-from pathways_shared.testing.fixtures import read_topic
+from pathways_shared.events import EventType, decode_event
+from pathways_shared.testing.fixtures import publish_events, read_topic
 
 from ..servers import INTAKE_TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-def produce(bootstrap: str, topic: str, events) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    try:
-        for event in events:
-            producer.send(topic, key=event.partition_key, value=encode_event(event))
-        producer.flush(timeout=10)
-    finally:
-        producer.close()
 
 
 async def until(predicate, timeout=30.0):
@@ -71,7 +62,7 @@ async def test_consumes_delivers_publishes_dead_letters_and_replays(running, web
     first = make_raised("tmuk", [("c1", "subject"), ("m1", "carer")])
     first_id = webhook_id(first.additionalInformation["provider_referral_id"], 1)
     # Sent twice, as a redelivery would: still one webhook.
-    await asyncio.to_thread(produce, bootstrap, topics + "provider-referrals", [first, first])
+    await asyncio.to_thread(publish_events, bootstrap, topics + "provider-referrals", [first, first])
 
     async def delivered_first():
         return (await api.get(f"/v1/deliveries/{first_id}")).json().get("status") == "delivered"
@@ -82,7 +73,7 @@ async def test_consumes_delivers_publishes_dead_letters_and_replays(running, web
     webhook.mode = "down"
     second = make_raised("shelter", [("ix", "subject")])
     second_id = webhook_id(second.additionalInformation["provider_referral_id"], 1)
-    await asyncio.to_thread(produce, bootstrap, topics + "provider-referrals", [second])
+    await asyncio.to_thread(publish_events, bootstrap, topics + "provider-referrals", [second])
 
     async def dead_listed():
         return [d["webhook_id"] for d in (await api.get("/v1/deliveries", params={"status": "dead"})).json()] == [

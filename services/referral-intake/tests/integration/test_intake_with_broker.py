@@ -8,25 +8,16 @@ from datetime import UTC, date, datetime
 import httpx
 import prometheus_client
 import pytest
-from kafka import KafkaProducer
 
 from pathways_intake.entrypoints.http import create_app
 from pathways_shared.broker.topics import topics_for
 from pathways_shared.contracts.payloads import ProviderReferralDelivered, ReferralRouted, ReferralSubmitted
-from pathways_shared.events import EventType, decode_event, encode_event, new_event
-from pathways_shared.testing.fixtures import read_topic
+from pathways_shared.events import EventType, decode_event, new_event
+from pathways_shared.testing.fixtures import publish_events, read_topic
 
 pytestmark = pytest.mark.integration
 
 
-def publish(bootstrap: str, topic: str, events) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    try:
-        for event in events:
-            producer.send(topic, key=event.partition_key, value=encode_event(event))
-        producer.flush(timeout=10)
-    finally:
-        producer.close()
 
 
 async def until_status(client, path: str, wanted: str, timeout: float = 30.0) -> dict:
@@ -60,7 +51,7 @@ async def test_submitted_referrals_are_published_and_their_progress_comes_back(
             provider_referral_id = uuid.uuid4()
             decisions = [{"referral_id": str(referral_id), "person_ref": "ix", "provider": "moms",
                           "decision": "eligible", "eligible_from": None, "clauses": [], "rulebook_version": "v1"}]
-            publish(bootstrap, topics.decisions, [new_event(
+            publish_events(bootstrap, topics.decisions, [new_event(
                 EventType.referral_routed, referral_id, additional_information=ReferralRouted(
                     referral_id=referral_id, revision=1, as_of=date(2026, 11, 2), rulebook_version="v1",
                     decisions=decisions, provider_referral_ids=[provider_referral_id]).model_dump(mode="json"))])
@@ -70,7 +61,7 @@ async def test_submitted_referrals_are_published_and_their_progress_comes_back(
             assert status["provider_referrals"] == [{"provider_referral_id": str(provider_referral_id),
                                                      "provider": None, "delivery": "pending", "attempts": 0}]
 
-            publish(bootstrap, topics.deliveries, [new_event(
+            publish_events(bootstrap, topics.deliveries, [new_event(
                 EventType.provider_referral_delivered, referral_id, additional_information=ProviderReferralDelivered(
                     provider_referral_id=provider_referral_id, referral_id=referral_id, provider="moms",
                     webhook_id="w1", attempts=1, status_code=202, delivered_at=datetime.now(UTC),

@@ -61,6 +61,21 @@ def kafka_bootstrap():
             broker.stop()
 
 
+def publish_events(bootstrap: str, topic: str, events) -> None:
+    """Publish DomainEvents as another service would (keyed by household), acknowledged by the broker."""
+    from kafka import KafkaProducer
+
+    from ..events import encode_event
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    try:
+        for event in events:
+            producer.send(topic, key=event.partition_key, value=encode_event(event))
+        producer.flush(timeout=10)
+    finally:
+        producer.close()
+
+
 def read_topic(bootstrap: str, topic: str, *, expected: int, timeout: float = 10.0) -> list:
     """Every record on `topic` from the start (kafka-python ConsumerRecords, in partition then
     offset order), returning as soon as `expected` have arrived or when `timeout` passes."""
