@@ -26,7 +26,8 @@ broker = make_kafka_broker(settings)
 
 @broker.subscriber(router.topics.referrals, **subscriber_options(settings, "router"))
 async def on_referral_event(event: DomainEvent, msg: KafkaMessage) -> None:
-    await router.service.on_referral_event(event)
+    if await router.service.on_referral_event(event):
+        router.relay.wake()  # its decisions are committed: publish now, not at the next poll
 
 
 async def reevaluation_loop() -> None:
