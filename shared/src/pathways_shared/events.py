@@ -27,6 +27,12 @@ class EventType(StrEnum):
     provider_referral_raised = "pathways.provider-referral.raised"
     provider_referral_delivered = "pathways.provider-referral.delivered"
     provider_referral_delivery_failed = "pathways.provider-referral.delivery-failed"
+    duplicate_presentation_recorded = "pathways.provider-referral.duplicate-presented"
+    provider_referral_status_changed = "pathways.provider-referral.status-changed"
+    first_contact_recorded = "pathways.provider-referral.first-contact-recorded"
+    outcome_star_recorded = "pathways.provider-referral.outcome-star-recorded"
+    first_contact_reminder_raised = "pathways.provider-referral.first-contact-reminder-raised"
+    provider_capacity_changed = "pathways.provider.capacity-changed"
 
 
 class MalformedEvent(ValueError):

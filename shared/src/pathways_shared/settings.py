@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     rulebook_path: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
+    # API tokens (JSON lines of name, sha256 digest, scopes): `pathways token create` writes it.
+    tokens_file: Path | None = None
     # The calendar date the services act on; set it to replay a day (demo, tests), else today in London.
     today: date | None = None
 
@@ -42,6 +44,9 @@ class Settings(BaseSettings):
     def heartbeat_ms(self) -> int:
         # A third of the session timeout, as the broker expects, unless set explicitly.
         return self.kafka_heartbeat_interval_ms or max(300, self.kafka_session_timeout_ms // 3)
+
+    def tokens_path(self) -> Path:
+        return self.tokens_file or self.var_dir / "tokens.jsonl"
 
     def db_url(self) -> str:
         if self.database_url:

@@ -88,7 +88,11 @@ def test_event_names_are_past_tense_and_each_has_a_topic():
     assert topics.for_event(EventType.provider_referral_raised) == "pathways.provider-referrals"
     assert topics.for_event("pathways.provider-referral.delivery-failed") == "pathways.deliveries"
     assert dead_letter_topic(topics.deliveries) == "pathways.deliveries.dlq"
-    assert len(topics.all()) == 8
+    assert topics.for_event(EventType.provider_referral_status_changed) == "pathways.provider-activity"
+    assert len(topics.all()) == 10
+    for event_type in EventType:
+        assert event_type.value.rsplit(".", 1)[1].endswith("ed"), event_type
+        assert topics.for_event(event_type) in topics.main()
 
 
 def test_correlation_id_is_read_from_either_header_shape():

@@ -41,8 +41,12 @@ class Topics:
     def deliveries(self) -> str:  # ProviderReferralDelivered, ProviderReferralDeliveryFailed
         return self.prefix + "deliveries"
 
+    @property
+    def provider_activity(self) -> str:  # what providers do: statuses, contacts, readings, capacity
+        return self.prefix + "provider-activity"
+
     def main(self) -> list[str]:
-        return [self.referrals, self.decisions, self.provider_referrals, self.deliveries]
+        return [self.referrals, self.decisions, self.provider_referrals, self.deliveries, self.provider_activity]
 
     def all(self) -> list[str]:
         """The main topics and their dead-letter twins."""
@@ -57,6 +61,12 @@ class Topics:
             EventType.provider_referral_raised: self.provider_referrals,
             EventType.provider_referral_delivered: self.deliveries,
             EventType.provider_referral_delivery_failed: self.deliveries,
+            EventType.duplicate_presentation_recorded: self.provider_referrals,
+            EventType.provider_referral_status_changed: self.provider_activity,
+            EventType.first_contact_recorded: self.provider_activity,
+            EventType.outcome_star_recorded: self.provider_activity,
+            EventType.first_contact_reminder_raised: self.provider_activity,
+            EventType.provider_capacity_changed: self.provider_activity,
         }[EventType(event_type)]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .lifecycle import ContactMethod, ReasonCode, StarReading, Status
 from .referral_v1 import HouseholdReferral
 from .vocabulary import Consent
 
@@ -78,7 +79,9 @@ class ProviderReferralRaised(_Payload):
     waitlisted: bool
     urgent: bool
     rulebook_version: str
-    parent_provider_referral_id: uuid.UUID | None = None
+    parent_provider_referral_id: uuid.UUID | None = None   # set on an onward referral
+    source: str | None = None           # the household's source type, or "provider:<id>" when onward
+    onward_reason: str | None = None    # a reason code of the onward referral, never free text
 
 
 class ReferralRouted(_Payload):
@@ -110,6 +113,64 @@ class ProviderReferralDeliveryFailed(_Payload):
     dead_lettered: bool
 
 
+class DuplicatePresentationRecorded(_Payload):
+    """A person presented again to a provider while an earlier provider referral is still open."""
+    referral_id: uuid.UUID
+    provider: str
+    person_ref: str
+    pseudonym: str
+    open_provider_referral_id: uuid.UUID
+    recorded_at: datetime
+
+
+class ProviderReferralStatusChanged(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    from_status: Status
+    to_status: Status
+    reason: ReasonCode | None = None
+    changed_at: datetime
+    by: str                             # the caller's role ("provider:pops", "system"), never a name
+
+
+class FirstContactRecorded(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    contacted_on: date
+    method: ContactMethod
+    recorded_at: datetime
+
+
+class OutcomeStarRecorded(_Payload):
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    pseudonym: str
+    reading: StarReading
+    scores: dict[str, int]              # each of the ten factors, 1–10
+    recorded_on: date
+
+
+class FirstContactReminderRaised(_Payload):
+    """No first contact after the configured number of working days since delivery."""
+    provider_referral_id: uuid.UUID
+    referral_id: uuid.UUID
+    provider: str
+    delivered_on: date
+    due_on: date
+    working_days: int
+
+
+class ProviderCapacityChanged(_Payload):
+    provider: str
+    previous: str
+    capacity: str
+    changed_at: datetime
+    released: list[uuid.UUID] = []      # held stretch provider referrals raised because of this change
+
+
 def referral_submitted_event(referral: HouseholdReferral, *, revision: int, received_at: datetime,
                              pseudonym_key: bytes):
     """The ReferralSubmitted event for a stored referral: routing view and pseudonyms, nothing clear."""
@@ -123,3 +184,9 @@ def referral_submitted_event(referral: HouseholdReferral, *, revision: int, rece
     return new_event(EventType.referral_submitted, referral.effective_id(), description="household referral submitted",
                      additional_information=payload.model_dump(mode="json"),
                      identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms.values()])
+
+
+def provider_stream_id(provider: str) -> uuid.UUID:
+    """The envelope's `referralId` for an event about a provider, not a household: stable per
+    provider, so one provider's capacity changes share a partition and stay in order."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"pathways:provider:{provider}")
