@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from .broker.topics import dead_letter_topic
 from .db import plumbing_metadata
 from .events import DomainEvent, MalformedEvent
+from .jsonsafe import JSONTooDeep
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ processed_messages = Table(
 
 # Errors that mean the message itself is at fault, so retrying it can never help.
 DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (
-    MalformedEvent, ValidationError, json.JSONDecodeError, UnicodeDecodeError,
+    MalformedEvent, ValidationError, json.JSONDecodeError, JSONTooDeep, UnicodeDecodeError,
 )
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .. import jsonsafe
 from .problems import Problem, cross_field_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
@@ -145,7 +146,7 @@ def parse_referral(data: dict | str | bytes) -> HouseholdReferral:
     cross-field checks when a field is already wrong)."""
     if not isinstance(data, dict):
         try:
-            data = json.loads(data)
+            data = jsonsafe.loads(data)
         except ValueError as exc:
             raise ReferralInvalid([Problem((), "invalid_json", f"not valid JSON: {exc}", None)]) from None
     if not isinstance(data, dict):

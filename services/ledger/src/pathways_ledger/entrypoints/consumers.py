@@ -5,11 +5,11 @@ same transaction that would append it. An envelope the ledger cannot read is dea
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from pathways_shared import jsonsafe
 from pathways_shared.broker.factory import subscriber_options
 from pathways_shared.broker.topics import topics_for
 from pathways_shared.events import MalformedEvent
@@ -22,8 +22,8 @@ from ..domain.events import EnvelopeInvalid
 async def raw_envelope(msg: Any) -> dict:
     """Keep the envelope whole (unknown members too): the ledger records what was said."""
     try:
-        envelope = json.loads(msg.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        envelope = jsonsafe.loads(msg.body)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedEvent(f"not JSON: {type(exc).__name__}") from exc
     if not isinstance(envelope, dict):
         raise MalformedEvent("an event must be a JSON object")

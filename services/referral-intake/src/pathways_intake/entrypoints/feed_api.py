@@ -5,7 +5,6 @@ Answers and logs name rows by line and fields by column, never a value from a ro
 """
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import uuid
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime
 
+from pathways_shared import jsonsafe
 from ..bootstrap import Intake
 from ..feed import batches, resubmission
 from ..feed.format import ExportFormat
@@ -121,7 +121,7 @@ async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = 
     the JSONL object for a JSONL batch. Applied as the export would have been; the rejection is
     then marked resubmitted. A row still wrong changes nothing and answers its problems."""
     try:
-        row = json.loads(await request.body())
+        row = jsonsafe.loads(await request.body())
     except ValueError:
         row = None
     if not isinstance(row, dict):

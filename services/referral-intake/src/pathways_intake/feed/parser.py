@@ -6,11 +6,11 @@ field, bytes that are not UTF-8) still comes out as a row, with its text and its
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from pathways_shared import jsonsafe
 from .format import KNOWN_COLUMNS, REQUIRED_COLUMNS, ExportFormat
 from .lines import MAX_RECORD_CHARS, RAW_KEPT_CHARS, RecordLines, RecordTooLong, read_line
 from .rows import ExportContext, RowResult, from_csv_cells, from_json_object, problem
@@ -107,7 +107,7 @@ def _jsonl_rows(handle: TextIO, context: ExportContext) -> Iterator[ExportRow]:
             yield _unreadable(number, raw, "encoding", "the line is not valid UTF-8")
             continue
         try:
-            obj = json.loads(text)
+            obj = jsonsafe.loads(text)
         except ValueError as exc:
             yield _unreadable(number, raw, "invalid_json", f"not valid JSON: {exc}")
             continue

@@ -5,7 +5,6 @@ and occurredAt; everything else is optional and unknown fields are tolerated.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from pathways_shared import jsonsafe
 from pathways_shared.events import MalformedEvent
 
 LONDON = ZoneInfo("Europe/London")
@@ -80,7 +80,7 @@ def identify(raw: bytes) -> Identified:
     """Never raises: a message that cannot be read is still stored, under its digest."""
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        body = json.loads(raw)
+        body = jsonsafe.loads(raw)
     except ValueError:  # includes a body that is not UTF-8
         return Identified(digest, None)
     sns = _is_sns(body)
@@ -88,7 +88,7 @@ def identify(raw: bytes) -> Identified:
     usable = isinstance(envelope_id, str) and 0 < len(envelope_id) <= MAX_MESSAGE_ID and "\x00" not in envelope_id
     message_id = envelope_id if usable else digest
     try:
-        event = json.loads(body["Message"]) if sns else body
+        event = jsonsafe.loads(body["Message"]) if sns else body
     except ValueError:
         event = None
     event_type = event.get("eventType") if isinstance(event, dict) else None
@@ -97,14 +97,14 @@ def identify(raw: bytes) -> Identified:
 
 def decode(raw: str | bytes) -> HmppsEvent:
     """The event, unwrapped from SNS when wrapped. Raises MalformedEvent, ValidationError or
-    JSONDecodeError (all dead-lettered) for a message that can never be an event."""
-    body = json.loads(raw)
+    ValueError (bad or too deeply nested JSON), all dead-lettered: a message that can never be an event."""
+    body = jsonsafe.loads(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("message is not a JSON object")
     if _is_sns(body):
         if body.get("Type", "Notification") != "Notification":
             raise MalformedEvent(f"SNS message of type {str(body.get('Type'))[:40]!r} is not a notification")
-        body = json.loads(body["Message"])
+        body = jsonsafe.loads(body["Message"])
         if not isinstance(body, dict):
             raise MalformedEvent("SNS Message is not a JSON object")
     return HmppsEvent.model_validate(body)

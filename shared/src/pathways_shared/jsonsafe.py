@@ -1,0 +1,43 @@
+"""JSON from outside, decoded without letting a hostile document crash the reader.
+
+The standard decoder recurses once per nesting level, so a body of a few kilobytes of `[[[[…`
+raises RecursionError — not a ValueError, so it would escape every `except ValueError` and
+turn into a 500 or a crashed consumer. Here it is a ValueError with a reason, like any bad JSON.
+Documented limit: MAX_DEPTH levels of nesting (no real referral or event comes near it).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_DEPTH = 64
+
+
+class JSONTooDeep(ValueError):
+    pass
+
+
+def loads(data: str | bytes | bytearray) -> Any:
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise JSONTooDeep(f"JSON nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(value) > MAX_DEPTH:
+        raise JSONTooDeep(f"JSON nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _depth(value: Any) -> int:
+    # Iterative, so checking a deep value cannot itself recurse.
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
