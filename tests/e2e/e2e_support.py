@@ -128,3 +128,26 @@ def delivery_problems(providers, expected: dict[str, Expected], revision: int = 
             problems += [f"{webhook_id} ({data['provider']}) carries {f}"
                          for f in unpermitted_fields(data["provider"], data)]
     return problems
+
+
+def personal_values(docs: list[dict], *, dates_of_birth: bool = True) -> set[str]:
+    """Every clear personal value in the referrals posted: names, dates of birth, contact details,
+    CRN/NOMS numbers and the referrer's own name and email."""
+    found = set()
+    for doc in docs:
+        source = doc.get("source", {})
+        found |= {source.get(k) for k in ("contact_name", "contact_email")}
+        for person in [doc["index_person"], *doc.get("family_members", [])]:
+            found |= {person.get("given_name"), person.get("family_name"), person.get("postcode")}
+            found |= {i["value"] for i in person.get("identifiers", [])}
+            found |= set((person.get("contact") or {}).values())
+            if dates_of_birth:
+                found.add(person.get("date_of_birth"))
+    # Names of three letters or fewer would match inside ordinary words; none are in the samples.
+    return {v for v in found if isinstance(v, str) and len(v) > 3}
+
+
+def leaks(texts: dict[str, bytes], values: set[str]) -> list[str]:
+    """'where: value' for each personal value found in any text (a log, a metrics page, a database)."""
+    needles = {v: v.encode() for v in values}
+    return sorted(f"{where}: {v}" for where, data in texts.items() for v, n in needles.items() if n in data)

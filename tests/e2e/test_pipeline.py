@@ -3,6 +3,7 @@ ledger recording all of it. What arrives must be exactly what the routing policy
 from __future__ import annotations
 
 import copy
+import json
 import time
 
 import httpx
@@ -48,6 +49,23 @@ def test_providers_receive_exactly_what_the_router_decides_and_only_permitted_fi
         assert progress.trail_problems(referral_id, trail, mine) == [], label
     verify = progress.pathways("ledger", "verify", "--database-url", platform.stack.database_url("ledger"))
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    _no_personal_data_outside_the_intake(platform, [d for _, d in docs])
+
+
+def _no_personal_data_outside_the_intake(platform, docs: list[dict]) -> None:
+    """Every log line and metrics page of every service, and every database but the intake's
+    protected store, is scanned for the posted names, dates of birth, phones, emails and CRNs."""
+    texts = {str(p.relative_to(platform.stack.var)): p.read_bytes() for p in (platform.stack.var / "logs").glob("*")}
+    with httpx.Client(timeout=10) as client:
+        texts |= {f"{name} /metrics": client.get(f"{url}/metrics").content for name, url in platform.stack.urls.items()}
+    assert len(texts) >= 8, sorted(texts)
+    values = support.personal_values(docs)
+    assert len(values) > 100  # the scan has something to find, and finds it where it is
+    assert len(support.leaks({"posted": json.dumps(docs).encode()}, values)) == len(values)
+    assert support.leaks(texts, values) == []
+    databases = {p.name: p.read_bytes() for p in platform.stack.var.glob("*.db*") if "intake" not in p.name}
+    assert {"router.db", "notifier.db", "ledger.db"} <= set(databases), sorted(databases)
+    assert support.leaks(databases, support.personal_values(docs, dates_of_birth=False)) == []
 
 
 def test_consent_given_releases_a_held_household_end_to_end(launch):
