@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pathways_ledger.adapters import schema
 from pathways_ledger.adapters.store import SqlLedgerStore
 from pathways_ledger.domain.chain import LedgerEntry
+from pathways_ledger.domain.report.config import ReportConfig
 from pathways_ledger.domain.verification import Verification
 from pathways_ledger.service_layer import services
 
@@ -39,6 +40,15 @@ class Ledger:
 class LedgerSettings(Settings):
     service_name: str = "ledger"
     http_port: int = 8004
+    # The monthly report: counts from 1 to REPORT_SUPPRESS_BELOW − 1 are published as '<N';
+    # first contact is due REPORT_FIRST_CONTACT_WORKING_DAYS working days after delivery.
+    report_suppress_below: int = 5
+    report_first_contact_working_days: int = 5
+
+
+def report_config(settings: Settings) -> ReportConfig:
+    return ReportConfig(suppress_below=getattr(settings, "report_suppress_below", 5),
+                        first_contact_working_days=getattr(settings, "report_first_contact_working_days", 5))
 
 
 def ledger_settings() -> Settings:

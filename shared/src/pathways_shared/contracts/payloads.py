@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .lifecycle import ContactMethod, ReasonCode, StarReading, Status
+from .profiles import PersonProfile, household_profiles
 from .referral_v1 import HouseholdReferral
 from .vocabulary import Consent
 
@@ -42,6 +43,7 @@ class ReferralSubmitted(_Payload):
     received_at: datetime
     routing_view: dict[str, Any]
     pseudonyms: dict[str, str]          # person_ref → keyed pseudonym
+    profiles: dict[str, PersonProfile] | None = None   # person_ref → demographics for reports
 
 
 class ConsentRecorded(_Payload):
@@ -59,6 +61,7 @@ class ReferralUpdated(_Payload):
     changed_fields: list[str]
     cause: str                          # e.g. "caseload_export", "prison-offender-events.prisoner.released"
     routing_view: dict[str, Any]
+    profiles: dict[str, PersonProfile] | None = None   # person_ref → demographics for reports
 
 
 class CoveredPersonOut(_Payload):
@@ -180,7 +183,8 @@ def referral_submitted_event(referral: HouseholdReferral, *, revision: int, rece
     pseudonyms = household_pseudonyms(referral, pseudonym_key)
     payload = ReferralSubmitted(referral_id=referral.effective_id(), revision=revision,
                                 source_type=referral.source.type.value, received_at=received_at,
-                                routing_view=routing_view(referral), pseudonyms=pseudonyms)
+                                routing_view=routing_view(referral), pseudonyms=pseudonyms,
+                                profiles=household_profiles(referral))
     return new_event(EventType.referral_submitted, referral.effective_id(), description="household referral submitted",
                      additional_information=payload.model_dump(mode="json"),
                      identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms.values()])

@@ -7,7 +7,8 @@ many entries it adds, and the unique seq and entry_id columns stay as a backstop
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from json import loads
 from datetime import UTC, datetime
 from typing import Callable
 
@@ -65,6 +66,24 @@ class SqlLedgerStore:
             query = query.where(ledger_entries.c.seq > after_seq)
         async with self.engine.connect() as conn:
             return [_entry(row) for row in await conn.execute(query)]
+
+    async def events(self, event_types: Iterable[str], *, upto_seq: int,
+                     page_size: int = 5000) -> AsyncIterator[list[tuple[str, datetime, dict]]]:
+        """Pages of (event type, occurred at, additionalInformation) of the given types, in seq
+        order up to ``upto_seq``: the report streams these and never holds the whole ledger."""
+        columns = (ledger_entries.c.seq, ledger_entries.c.event_type, ledger_entries.c.occurred_at,
+                   ledger_entries.c.payload)
+        types, after = sorted(set(event_types)), 0
+        while after < upto_seq:
+            query = (select(*columns).where(ledger_entries.c.seq > after, ledger_entries.c.seq <= upto_seq,
+                                            ledger_entries.c.event_type.in_(types))
+                     .order_by(ledger_entries.c.seq).limit(page_size))
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            if not rows:
+                return
+            yield [(row[1], row[2], loads(row[3]).get("additionalInformation") or {}) for row in rows]
+            after = rows[-1][0]
 
     async def trail(self, referral_id: str) -> list[LedgerEntry]:
         query = (select(ledger_entries).where(ledger_entries.c.referral_id == referral_id)

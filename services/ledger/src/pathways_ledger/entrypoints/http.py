@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pathways_shared.auth import TokenStore
 from pathways_shared.http import ops_router
 from pathways_shared.settings import Settings
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from pathways_ledger.bootstrap import Ledger, bootstrap, ledger_settings
+from pathways_ledger.bootstrap import Ledger, bootstrap, ledger_settings, report_config
+from pathways_ledger.entrypoints import report_http
 from pathways_ledger.service_layer.services import trail_item
 
 
@@ -68,6 +70,9 @@ def create_app(settings: Settings | None = None, broker: Any | None = None) -> F
 
     app = FastAPI(title="Family Pathways ledger", lifespan=lifespan)
     app.state.ledger = ledger
+    app.state.tokens = TokenStore(settings.tokens_path())
+    app.state.report_config = report_config(settings)
     app.include_router(router)
+    app.include_router(report_http.router)
     app.include_router(ops_router(ledger.engine, broker, health=False))
     return app

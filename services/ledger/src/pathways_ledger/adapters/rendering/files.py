@@ -1,0 +1,47 @@
+"""JSON and CSV forms of a report: the same report always gives the same bytes (sorted keys, no
+clock, rows in the order the report computed them)."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from pathways_ledger.domain.canonical import canonical_bytes
+from pathways_ledger.domain.report.build import Report
+from pathways_ledger.domain.report.tables import Table
+
+
+def report_document(report: Report) -> dict:
+    return {
+        "report": "monthly-cross-referral",
+        "month": str(report.month),
+        "variant": report.variant,
+        "suppress_below": report.config.suppress_below if report.variant == "published" else None,
+        "first_contact_working_days": report.config.first_contact_working_days,
+        "caseload_identity": "holds for every provider",
+        "ledger": {"events_read": report.events_read, "head_seq": report.head_seq, "head_hash": report.head_hash},
+        "tables": {t.name: {"title": t.title, "note": t.note, "columns": list(t.columns),
+                            "rows": [list(row) for row in t.rows]} for t in report.tables},
+    }
+
+
+def report_json(report: Report) -> bytes:
+    return canonical_bytes(report_document(report)) + b"\n"
+
+
+def table_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_report(report: Report, html: str, directory: Path) -> list[Path]:
+    """report.json, report.html and <table>.csv in ``directory`` (created if missing)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {directory / "report.json": report_json(report), directory / "report.html": html.encode("utf-8")}
+    written.update({directory / f"{t.name}.csv": table_csv(t) for t in report.tables})
+    for path, data in written.items():
+        path.write_bytes(data)
+    return sorted(written)

@@ -1,0 +1,45 @@
+"""Helpers the sections share: the month's new provider referrals, sources, chains."""
+from __future__ import annotations
+
+from ..state import Fold, ProviderReferral, providers_of
+
+ALL = "all"
+STATUSES = ("routed", "requested", "accepted", "in-progress", "on-hold", "completed", "rejected", "cancelled",
+            "failed")
+
+
+def new_referrals(fold: Fold) -> list[ProviderReferral]:
+    """Provider referrals raised in the month, in a stable order."""
+    return sorted((pr for pr in fold.referrals.values() if fold.in_month(pr.raised_at)),
+                  key=lambda pr: (pr.raised_at, pr.id))
+
+
+def source_of(fold: Fold, pr: ProviderReferral) -> str:
+    if pr.source:
+        return pr.source
+    parent = fold.referrals.get(pr.parent_id) if pr.parent_id else None
+    if parent is not None:
+        return f"provider:{parent.provider}"
+    return fold.sources.get(pr.referral_id, "unknown")
+
+
+def onward_from(fold: Fold, pr: ProviderReferral) -> str | None:
+    """The provider that referred ``pr`` onward, or None for a referral from outside the providers."""
+    parent = fold.referrals.get(pr.parent_id) if pr.parent_id else None
+    if parent is not None:
+        return parent.provider
+    source = pr.source or ""
+    return source.split(":", 1)[1] if source.startswith("provider:") else None
+
+
+def chain_of(fold: Fold, pr: ProviderReferral) -> list[ProviderReferral]:
+    """The provider referrals from the first one down to ``pr``, following parent links."""
+    chain, seen = [pr], {pr.id}
+    while chain[0].parent_id and chain[0].parent_id in fold.referrals and chain[0].parent_id not in seen:
+        chain.insert(0, fold.referrals[chain[0].parent_id])
+        seen.add(chain[0].id)
+    return chain
+
+
+def providers(fold: Fold) -> list[str]:
+    return providers_of(fold)
