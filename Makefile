@@ -11,6 +11,7 @@ install: $(STAMP)
 
 $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	command -v kcat >/dev/null || (apt-get update -qq && apt-get install -y -qq kcat)  # a Kafka client we did not write, for tests
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)  # the browser the inbox page journey drives
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt \

@@ -53,7 +53,8 @@ def run_pipeline(households: int, seed: int, timeout: float) -> dict:
         stack.start(providers.endpoints)
         posted: dict[str, float] = {}
         started = time.monotonic()
-        with httpx.Client(base_url=stack.urls["referral-intake"], timeout=30) as client:
+        with httpx.Client(base_url=stack.urls["referral-intake"], timeout=30,
+                          headers=stack.headers("referrer")) as client:
             for doc in docs:
                 posted[doc["referral_id"]] = time.monotonic()
                 response = client.post("/v1/referrals", json=doc)

@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `bench.<na
 BENCHMARKS = {
     "routing": "bench.routing",
     "pipeline": "bench.pipeline",
+    "report": "bench.report",
+    "feed": "bench.feed",
 }
 
 

@@ -34,9 +34,10 @@ def household_documents() -> list[tuple[str, dict]]:
     return docs + [(f"generated-{i + 1:02d}", d) for i, d in enumerate(generate_households(GENERATED, SEED))]
 
 
-def post_all(intake: str, docs) -> dict[str, str]:
+def post_all(intake: str, docs, headers: dict) -> dict[str, str]:
+    """Post each document with `headers` (a referrer's token, Stack.headers)."""
     ids = {}
-    with httpx.Client(base_url=intake, timeout=10) as client:
+    with httpx.Client(base_url=intake, timeout=10, headers=headers) as client:
         for label, doc in docs:
             response = client.post("/v1/referrals", json=doc)
             if response.status_code not in (200, 202):
@@ -56,7 +57,7 @@ def settled(status: dict, trail: list[dict]) -> bool:
 
 def wait_for_everything(stack: Stack, ids: dict[str, str]) -> dict[str, tuple[dict, list]]:
     deadline, done = time.monotonic() + TIMEOUT_S, {}
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=stack.headers()) as client:
         while len(done) < len(ids) and time.monotonic() < deadline:
             for label, rid in ids.items():
                 if label in done:
@@ -106,7 +107,7 @@ def main() -> int:
         stack.start(providers.endpoints)
         for name, url in stack.urls.items():
             print(f"  {name:<16} {url}")
-        ids = post_all(stack.urls["referral-intake"], docs)
+        ids = post_all(stack.urls["referral-intake"], docs, stack.headers("referrer"))
         print(f"\nPosted {len(ids)} household referrals ({len(docs) - GENERATED} examples, {GENERATED} generated).")
         done = wait_for_everything(stack, ids)
         rows = print_table(done, providers)

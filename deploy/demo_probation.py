@@ -64,7 +64,7 @@ def show_event_referrals(client: httpx.Client, published, timeout: float = 60) -
 
 
 def run(stack: Stack) -> bool:
-    with httpx.Client(base_url=stack.urls["referral-intake"], timeout=30) as client:
+    with httpx.Client(base_url=stack.urls["referral-intake"], timeout=30, headers=stack.headers()) as client:
         summary = feed_caseload(client)
         published = publish_events(stack.broker.bootstrap_servers)
         ok = show_event_referrals(client, published)

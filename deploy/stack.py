@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from pathways_shared.auth import digest
 from pathways_shared.broker.embedded import EmbeddedBroker, _die_with_parent, free_port
 from pathways_shared.broker.topics import Topics, ensure_topics
 
@@ -27,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"referral-intake": "pathways_intake", "router": "pathways_router",
             "notifier": "pathways_notifier", "ledger": "pathways_ledger"}
 PROVIDERS = ("pops", "tmuk", "shelter", "moms", "magistra")
+# The API tokens each stack makes for itself (name → scopes); only their digests are written.
+TOKEN_SCOPES = {"notifier": ["internal"], "referrer": ["referrer"], "commissioner": ["commissioner"],
+                "admin": ["admin"], **{p: [f"provider:{p}"] for p in PROVIDERS}}
 
 
 def webhook_secret() -> str:
@@ -43,7 +47,10 @@ class Stack:
     urls: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.secrets = {"pseudonym_key": secrets.token_hex(32), "internal_token": secrets.token_urlsafe(32)}
+        # Every key and token is made here, for this run: nothing in the repository is a secret.
+        self.secrets = {"pseudonym_key": secrets.token_hex(32),
+                        "master_key": base64.b64encode(secrets.token_bytes(32)).decode()}
+        self.tokens = {name: "fp_" + secrets.token_urlsafe(32) for name in TOKEN_SCOPES}
         self.provider_secrets = {p: webhook_secret() for p in PROVIDERS}
 
     def database_url(self, service: str) -> str:
@@ -53,12 +60,23 @@ class Stack:
         env = dict(os.environ, SERVICE_NAME=service, HTTP_PORT=str(port), VAR_DIR=str(self.var),
                    DATABASE_URL=self.database_url(service), KAFKA_BOOTSTRAP_SERVERS=self.broker.bootstrap_servers,
                    KAFKA_SESSION_TIMEOUT_MS=str(self.session_timeout_ms), PSEUDONYM_KEY=self.secrets["pseudonym_key"],
-                   INTERNAL_TOKEN=self.secrets["internal_token"], INTAKE_TOKEN=self.secrets["internal_token"],
+                   MASTER_KEY=self.secrets["master_key"], TOKENS_FILE=str(self.var / "tokens.jsonl"),
+                   INTAKE_TOKEN=self.tokens["notifier"],
                    INTAKE_URL=self.urls.get("referral-intake", ""), PROVIDERS_FILE=str(self.var / "providers.json"),
                    OUTBOX_POLL_INTERVAL_MS="50", REEVALUATION_INTERVAL_S="5", WORKER_INTERVAL_S="0.2",
                    PROBATION_CASE_SOURCE=f"file:{ROOT / 'examples' / 'probation' / 'cases.json'}")
         env.update(self.extra_env)
         return env
+
+    def headers(self, name: str = "admin") -> dict:
+        """The Authorization header of one of this stack's tokens (TOKEN_SCOPES)."""
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def write_tokens(self) -> None:
+        path = self.var / "tokens.jsonl"
+        path.write_text("".join(json.dumps({"name": name, "sha256": digest(self.tokens[name]), "scopes": scopes})
+                                + "\n" for name, scopes in TOKEN_SCOPES.items()))
+        path.chmod(0o600)
 
     def write_providers(self, endpoints: dict[str, str]) -> None:
         config = {p: {"webhook_url": endpoints[p], "secret": self.provider_secrets[p]} for p in PROVIDERS}
@@ -70,6 +88,7 @@ class Stack:
             for suffix in ("", "-wal", "-shm"):
                 (self.var / f"{name}.db{suffix}").unlink(missing_ok=True)
         self.write_providers(endpoints)
+        self.write_tokens()
         self.broker = EmbeddedBroker().start()
         ensure_topics(self.broker.bootstrap_servers, Topics().all())
         ports = {name: free_port() for name in SERVICES}
@@ -139,6 +158,9 @@ def _supervise() -> int:
         stack.start(providers.endpoints)
         state = {"pid": os.getpid(), "urls": stack.urls, "providers": providers.endpoints,
                  "broker": stack.broker.bootstrap_servers}
+        tokens = stack.var / "stack-tokens.json"  # for the person using this run's APIs; gone at `down`
+        tokens.touch(mode=0o600)
+        tokens.write_text(json.dumps(stack.tokens, indent=2))
         (stack.var / "stack.json").write_text(json.dumps(state, indent=2))
         while not stopping:
             time.sleep(0.5)
@@ -146,6 +168,7 @@ def _supervise() -> int:
         stack.stop()
         providers.stop()
         (stack.var / "stack.json").unlink(missing_ok=True)
+        (stack.var / "stack-tokens.json").unlink(missing_ok=True)
     return 0
 
 
@@ -166,6 +189,7 @@ def main(argv: list[str]) -> int:
                 for name, url in state["urls"].items():
                     print(f"  {name:<16} {url}")
                 print(f"  broker           {state['broker']}\n  demo providers   {state['providers']['pops'].rsplit('/', 1)[0]}/<provider>")
+                print("  API tokens       var/stack-tokens.json (made for this run; Authorization: Bearer …)")
                 return 0
             time.sleep(0.1)
         print("the stack did not come up; see var/logs/stack.log", file=sys.stderr)

@@ -23,7 +23,8 @@ from pathways_shared.migrate import SERVICES as MIGRATED
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
 SECRETS = {"POSTGRES_PASSWORD": "dummy-postgres-password", "PSEUDONYM_KEY": "dummy-pseudonym-key-0123",
-           "INTERNAL_TOKEN": "dummy-internal-token-0123",
+           "MASTER_KEY": "ZHVtbXktbWFzdGVyLWtleS0wMTIzNDU2Nzg5MDEyMzQ=", "INTAKE_TOKEN": "fp_dummy-intake-token-0123",
+           "PATHWAYS_TOKENS_FILE": str(DEPLOY / "env.example"),  # any file: compose only checks it exists
            "PATHWAYS_PROVIDERS_FILE": str(DEPLOY / "providers.example.yaml")}
 APPS = {"referral-intake": "pathways_intake", "router": "pathways_router",
         "notifier": "pathways_notifier", "ledger": "pathways_ledger"}
@@ -138,13 +139,14 @@ def test_secrets_only_arrive_through_substitution(model):
     raw = yaml.safe_load(text)
     for name, service in raw["services"].items():
         for key, value in (service.get("environment") or {}).items():
-            if re.search(r"PASSWORD|TOKEN|KEY|SECRET", key):
+            if re.search(r"PASSWORD|TOKEN|KEY|SECRET", key) and not key.endswith("_FILE"):  # a path
                 assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)), f"{name}.{key} is not a required substitution"
             if "://" in str(value) and "@" in str(value):
                 assert re.search(r":\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:", value), f"{name}.{key}"
     resolved = model["services"]
     assert resolved["referral-intake"]["environment"]["PSEUDONYM_KEY"] == SECRETS["PSEUDONYM_KEY"]
-    assert resolved["notifier"]["environment"]["INTAKE_TOKEN"] == SECRETS["INTERNAL_TOKEN"]
+    assert resolved["notifier"]["environment"]["INTAKE_TOKEN"] == SECRETS["INTAKE_TOKEN"]
+    assert resolved["referral-intake"]["environment"]["MASTER_KEY"] == SECRETS["MASTER_KEY"]
 
 
 def test_the_notifier_reads_its_providers_from_the_mounted_file(model):

@@ -46,7 +46,7 @@ class Platform:
         return self.stack.urls["referral-intake"]
 
     def post(self, docs: list[tuple[str, dict]]) -> dict[str, str]:
-        ids = demo.post_all(self.intake, docs)
+        ids = demo.post_all(self.intake, docs, self.stack.headers("referrer"))
         self.docs.update(docs)
         self.ids.update(ids)
         return ids

@@ -66,7 +66,7 @@ def settle(platform, expected: dict[str, Expected], timeout: float, grace: float
         prids[e.referral_id].add(prid)
     done: dict[str, tuple[dict, list]] = {}
     # A few requests at once: hundreds of referrals are polled, and the services answer concurrently.
-    with httpx.Client(timeout=10) as client, ThreadPoolExecutor(4) as pool:
+    with httpx.Client(timeout=10, headers=platform.stack.headers()) as client, ThreadPoolExecutor(4) as pool:
         def outstanding():
             pending = sorted(set(platform.ids.values()) - set(done))
             for rid, (status, trail) in zip(pending, pool.map(

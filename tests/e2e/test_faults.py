@@ -104,7 +104,7 @@ def test_a_provider_down_is_dead_lettered_then_replayed_once_it_is_back(launch):
     deadline = time.monotonic() + 60
     progress.wait_until(lambda: tmuk - set(dead()), deadline, "TMUK deliveries dead-lettered")
     progress.settle(platform, others, timeout=60)
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=platform.stack.headers()) as client:
         def not_failed_yet():
             return {p for p in tmuk if not _failed_everywhere(client, platform, expected[p].referral_id, p)}
         progress.wait_until(not_failed_yet, deadline, "dead letters visible in the intake and the ledger")

@@ -56,7 +56,7 @@ def _no_personal_data_outside_the_intake(platform, docs: list[dict]) -> None:
     """Every log line and metrics page of every service, and every database but the intake's
     protected store, is scanned for the posted names, dates of birth, phones, emails and CRNs."""
     texts = {str(p.relative_to(platform.stack.var)): p.read_bytes() for p in (platform.stack.var / "logs").glob("*")}
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=platform.stack.headers()) as client:
         texts |= {f"{name} /metrics": client.get(f"{url}/metrics").content for name, url in platform.stack.urls.items()}
     assert len(texts) >= 8, sorted(texts)
     values = support.personal_values(docs)
@@ -83,7 +83,8 @@ def test_consent_given_releases_a_held_household_end_to_end(launch):
     for person_ref, path in (("ix", ("index_person", "consent_to_contact_family")),
                              ("c1", ("family_members", 1, "consent_to_contact"))):
         response = httpx.patch(f"{platform.intake}/v1/referrals/{referral_id}/consent",
-                               json={"person_ref": person_ref, "consent": "granted"}, timeout=10)
+                               json={"person_ref": person_ref, "consent": "granted"}, timeout=10,
+                               headers=platform.stack.headers("referrer"))
         assert response.status_code == 202, response.text
         document = _with(document, path, "granted")
         platform.docs[HELD] = document
@@ -96,7 +97,7 @@ def test_consent_given_releases_a_held_household_end_to_end(launch):
     assert support.delivery_problems(platform.providers, expected) == [], platform.logs()
 
     # Each revision is routed and recorded; the routings travel on their own topic, so wait for them.
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=platform.stack.headers()) as client:
         want = {progress.CONSENT_RECORDED: 2, progress.ROUTED: 3}
 
         def routings_outstanding():

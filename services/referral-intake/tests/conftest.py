@@ -5,11 +5,17 @@ import httpx
 import prometheus_client
 import pytest
 
+from pathways_shared.auth import TokenStore
+
 from pathways_intake.bootstrap import IntakeSettings
 from pathways_intake.entrypoints.http import create_app
 
 PSEUDONYM_KEY = "test-pseudonym-key-0123456789"
-INTERNAL_TOKEN = "test-internal-token-0123456789"
+MASTER_KEY = "bWFzdGVyLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU="  # base64 of 32 bytes, for tests only
+# One test token per scope; the api client presents ADMIN unless a test says otherwise.
+TOKENS = {"referrer": "fp_test-referrer", "admin": "fp_test-admin", "internal": "fp_test-internal",
+          "commissioner": "fp_test-commissioner", "provider:pops": "fp_test-pops"}
+ADMIN = {"Authorization": f"Bearer {TOKENS['admin']}"}
 # Names, identifiers and contact details: they never leave the intake except through the internal
 # document endpoint. (The date of birth does, in the routing view: the router computes ages from it.)
 IDENTIFYING = ("Sam", "Ashworth", "Ann", "Pat Officer", "X000001", "A1234BC", "07700900123", "L4 0TH",
@@ -51,7 +57,16 @@ def referral() -> dict:
 
 
 def intake_settings(**overrides) -> IntakeSettings:
-    return IntakeSettings(pseudonym_key=PSEUDONYM_KEY, internal_token=INTERNAL_TOKEN, **overrides)
+    return IntakeSettings(pseudonym_key=PSEUDONYM_KEY, master_key=MASTER_KEY, **overrides)
+
+
+def token_store() -> TokenStore:
+    """One token per scope (TOKENS), for an app a test makes itself: app.state.tokens = token_store()."""
+    return TokenStore.of([(f"test-{scope}", token, [scope]) for scope, token in TOKENS.items()])
+
+
+def bearer(scope: str) -> dict:
+    return {"Authorization": f"Bearer {TOKENS[scope]}"}
 
 
 @pytest.fixture
@@ -62,9 +77,12 @@ def settings_with():
 
 @pytest.fixture
 async def api(db_url):
-    """(client, intake) over a real database; the relay and the consumer are not started."""
+    """(client, intake) over a real database; the relay and the consumer are not started. The
+    client presents an admin token (every scope); tests of access control send their own."""
     app = create_app(intake_settings(database_url=db_url, topic_prefix="t."), background=False,
                      registry=prometheus_client.CollectorRegistry())
+    app.state.tokens = token_store()
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=ADMIN) as client:
             yield client, app.state.intake

@@ -32,7 +32,7 @@ DOCUMENT_ENV = {
     "TOPIC_PREFIX": Topics().prefix,
     "DATABASE_URL": "sqlite+aiosqlite:///:memory:",
     "PSEUDONYM_KEY": "asyncapi-placeholder-key",
-    "INTERNAL_TOKEN": "asyncapi-placeholder-token",
+    "MASTER_KEY": "YXN5bmNhcGktcGxhY2Vob2xkZXIta2V5LTAxMjM0NTY=",  # base64 of 32 placeholder bytes
 }
 
 

@@ -29,6 +29,9 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets several service processes share a file
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not every commit: still never corrupt, and a
+            # commit is lost only to a power cut, not to a crashed process (fsync cost ~3 ms a commit).
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

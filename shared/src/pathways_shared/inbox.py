@@ -91,18 +91,23 @@ class DeadLetterMiddleware(BaseMiddleware):
         if not isinstance(exc_val, DEAD_LETTER_ERRORS) or not hasattr(record, "topic"):
             await asyncio.sleep(self.retry_delay)
             return False
-        reason = describe_error(exc_val)
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ()) if v is not None}
-        headers.update({
-            "dead-letter-error": type(exc_val).__name__,
-            "dead-letter-reason": reason,
-            "dead-letter-source": f"{record.topic}/{record.partition}/{record.offset}",
-        })
-        broker = self.context.get("broker")
-        await broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
-                             headers=headers)
-        log.warning("message dead-lettered", extra={
-            "topic": record.topic, "partition": record.partition, "offset": record.offset,
-            "error_type": type(exc_val).__name__, "reason": reason,
-        })
+        await dead_letter(self.context.get("broker"), record, exc_val)
         return True  # handled: the message is acknowledged and consumption carries on
+
+
+async def dead_letter(broker, record, exc: BaseException) -> None:
+    """Publish the Kafka record as received to `<topic>.dlq`, with why it can never be processed
+    (also used by batch consumers, which dead-letter their bad records themselves)."""
+    reason = describe_error(exc)
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ()) if v is not None}
+    headers.update({
+        "dead-letter-error": type(exc).__name__,
+        "dead-letter-reason": reason,
+        "dead-letter-source": f"{record.topic}/{record.partition}/{record.offset}",
+    })
+    await broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
+                         headers=headers)
+    log.warning("message dead-lettered", extra={
+        "topic": record.topic, "partition": record.partition, "offset": record.offset,
+        "error_type": type(exc).__name__, "reason": reason,
+    })

@@ -1,4 +1,4 @@
-"""Composition root: settings → database, provider fields and endpoints, intake, worker, relay."""
+"""Composition root: settings → database, provider fields, channels and endpoints, intake, worker, relay."""
 from __future__ import annotations
 
 import random
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from datetime import date
+
 from pydantic import Field, SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,16 +19,24 @@ from pathways_shared.settings import Settings
 
 from .adapters.endpoints import Endpoint, load_endpoints
 from .adapters.intake import IntakeClient
+from .adapters.mailboxes import load_mailboxes
+from .adapters.smtp import SmtpServer
 from .adapters.tables import metadata
+from .domain.working_days import ENGLAND_AND_WALES_BANK_HOLIDAYS, Timeliness
+from .service_layer.channels import EmailChannel, WebhookChannel
 from .service_layer.delivery import DeliveryWorker, RetryPolicy
 from .service_layer.handlers import NotifierService
+from .service_layer.lifecycle import ProviderReferrals
+from .service_layer.lifecycle_views import Households
 from .service_layer.outcomes import Outcomes
+from .service_layer.reminders import FirstContactReminders
 
 
 class NotifierSettings(Settings):
     service_name: str = "notifier"
     http_port: int = 8003
     intake_url: str = "http://127.0.0.1:8001"
+    # INTAKE_TOKEN: an API token with the `internal` scope; the intake records each read under its name.
     intake_token: SecretStr = SecretStr("")
     providers_file: Path | None = None
     backoff_base_s: float = Field(1.0, gt=0)
@@ -35,6 +45,34 @@ class NotifierSettings(Settings):
     worker_interval_s: float = Field(1.0, gt=0)
     webhook_timeout_s: float = Field(15.0, gt=0)   # Standard Webhooks suggests 15-30 s
     delivery_batch_size: int = Field(20, ge=1)
+    # The email channel: the server, and the inbox address its links point to.
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "Family Pathways <no-reply@family-pathways.invalid>"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_s: float = Field(15.0, gt=0)
+    inbox_base_url: str = "http://127.0.0.1:8003"
+    # The inbox pages: the key signing their session cookies (random per process when unset) and
+    # how long a sign-in lasts; the router, for onward referrals.
+    inbox_secret: SecretStr = SecretStr("")
+    inbox_session_minutes: int = Field(480, ge=1)
+    router_url: str = "http://127.0.0.1:8002"
+    # First contact is due this many working days after delivery; then a reminder is raised once.
+    first_contact_working_days: int = Field(5, ge=0)
+    bank_holidays: list[date] | None = None          # JSON list; unset: England and Wales, built in
+    reminder_interval_s: float = Field(300.0, gt=0)
+
+    def smtp_server(self) -> SmtpServer | None:
+        if not self.smtp_host:
+            return None
+        return SmtpServer(self.smtp_host, self.smtp_port, self.smtp_from, self.smtp_starttls, self.smtp_username,
+                          self.smtp_password.get_secret_value(), self.smtp_timeout_s)
+
+    def timeliness(self) -> Timeliness:
+        holidays = ENGLAND_AND_WALES_BANK_HOLIDAYS if self.bank_holidays is None else frozenset(self.bank_holidays)
+        return Timeliness(self.first_contact_working_days, holidays)
 
     def retry_policy(self) -> RetryPolicy:
         # A lease outlasting the longest attempt: the intake call and the webhook call, plus margin.
@@ -51,6 +89,11 @@ class Notifier:
     worker: DeliveryWorker
     relay: OutboxRelay
     http: httpx.AsyncClient
+    intake: IntakeClient
+    fields: dict[str, list[str]]
+    channels: dict[str, list[str]]
+    referrals: ProviderReferrals | None = None         # the provider referral lifecycle
+    reminders: FirstContactReminders | None = None
 
 
 def provider_fields(rulebook_path: Path | None = None) -> tuple[dict[str, list[str]], frozenset[str]]:
@@ -60,21 +103,36 @@ def provider_fields(rulebook_path: Path | None = None) -> tuple[dict[str, list[s
             frozenset(p.id for p in providers if "webhook" in p.channels))
 
 
+def provider_channels(rulebook_path: Path | None = None) -> dict[str, list[str]]:
+    """Each provider's channels, from the rulebook (webhook, email, inbox)."""
+    return {p.id: list(p.channels) for p in load_rulebook(rulebook_path).source.providers}
+
+
 def bootstrap(settings: NotifierSettings | None = None, *, endpoints: dict[str, Endpoint] | None = None,
-              rng: random.Random | None = None) -> Notifier:
+              mailboxes: dict[str, str] | None = None, rng: random.Random | None = None) -> Notifier:
     settings = settings or NotifierSettings()
     engine = make_engine(settings.db_url())
     topics = topics_for(settings)
-    fields, webhook_providers = provider_fields(settings.rulebook_path)
+    fields, _ = provider_fields(settings.rulebook_path)
+    channels = provider_channels(settings.rulebook_path)
     if endpoints is None:
         endpoints = load_endpoints(settings.providers_file)
+    if mailboxes is None:
+        mailboxes = load_mailboxes(settings.providers_file)
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
     relay = OutboxRelay.from_settings(engine, settings)
     intake = IntakeClient(settings.intake_url, settings.intake_token.get_secret_value(), http)
     outcomes = Outcomes(engine, topics, relay.wake)
-    worker = DeliveryWorker(engine, endpoints, fields, intake, http, outcomes, settings.retry_policy(),
-                            settings.current_date, rng)
-    return Notifier(settings, engine, topics, NotifierService(engine, webhook_providers), worker, relay, http)
+    worker = DeliveryWorker(engine, {
+        "webhook": WebhookChannel(endpoints, fields, intake, http, settings.current_date),
+        "email": EmailChannel(settings.smtp_server(), mailboxes, settings.inbox_base_url),
+    }, outcomes, settings.retry_policy(), rng)
+    timeliness = settings.timeliness()
+    referrals = ProviderReferrals(engine, topics, Households(intake, fields), settings.current_date, timeliness,
+                                  relay.wake)
+    reminders = FirstContactReminders(engine, topics, settings.current_date, timeliness, relay.wake)
+    return Notifier(settings, engine, topics, NotifierService(engine, channels), worker, relay, http,
+                    intake, fields, channels, referrals, reminders)
 
 
 async def create_schema(engine: AsyncEngine) -> None:

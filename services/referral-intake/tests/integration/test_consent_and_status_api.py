@@ -7,6 +7,8 @@ from pathways_shared.contracts.payloads import ConsentRecorded
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 
+from ..conftest import bearer
+
 pytestmark = pytest.mark.integration
 REFERRAL_ID = "7d0c1c0e-8a55-4f4e-9a51-0f3c9b1e2a10"
 CONSENT = f"/v1/referrals/{REFERRAL_ID}/consent"
@@ -95,15 +97,16 @@ async def test_a_new_referral_reports_submitted_with_no_decisions_yet(api, refer
     assert status["received_at"].endswith("+00:00")
 
 
-async def test_the_clear_document_needs_the_internal_token(api, referral):
+async def test_the_clear_document_needs_the_internal_scope(api, referral):
     client, intake = api
     await client.post("/v1/referrals", json=referral)
     path = f"/internal/v1/referrals/{REFERRAL_ID}/document"
-    anonymous = await client.get(path)
+    anonymous = await client.get(path, headers={"Authorization": ""})
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
-    assert (await client.get(path, headers={"Authorization": "Bearer wrong-token"})).status_code == 403
+    assert (await client.get(path, headers={"Authorization": "Bearer wrong-token"})).status_code == 401
+    assert (await client.get(path, headers=bearer("referrer"))).status_code == 403
     assert (await client.get(path, headers={"Authorization": "Basic abc"})).status_code == 401
-    token = {"Authorization": f"Bearer {intake.settings.internal_token.get_secret_value()}"}
+    token = bearer("internal")
     response = await client.get(path, headers=token)
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     body = response.json()

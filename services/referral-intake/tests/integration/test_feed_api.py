@@ -16,6 +16,8 @@ from pathways_intake.feed.generator import write_export
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 
+from ..conftest import ADMIN, token_store
+
 pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
 
@@ -109,8 +111,10 @@ async def test_what_cannot_be_fed_is_refused_with_problems(api):
 async def test_an_upload_may_be_larger_than_a_referral_body(db_url, settings_with, referral):
     app = create_app(settings_with(database_url=db_url, topic_prefix="t.", max_body_bytes=1024),
                      background=False, registry=prometheus_client.CollectorRegistry())
+    app.state.tokens = token_store()
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=ADMIN) as client:
             export = EXAMPLE.read_bytes()
             assert len(export) > 1024 and len(json.dumps(referral)) > 1024
             fed = await client.post("/v1/probation/caseload", content=export, headers={"content-type": "text/csv"})

@@ -59,9 +59,9 @@ async def test_a_case_created_meanwhile_by_another_writer_is_compared_not_duplic
     load = cases._load
     calls = []
 
-    async def unseen_at_first(conn, ids):  # as if the other writer committed just after our read
+    async def unseen_at_first(conn, service, ids):  # as if the other writer committed just after our read
         calls.append(ids)
-        return {} if len(calls) == 1 else await load(conn, ids)
+        return {} if len(calls) == 1 else await load(conn, service, ids)
 
     monkeypatch.setattr(cases, "_load", unseen_at_first)
     changed = parse_referral(household(referral, 0, consent_to_contact_family="granted"))

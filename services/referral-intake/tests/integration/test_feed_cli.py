@@ -19,7 +19,7 @@ from pathways_shared.db import make_engine
 
 pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
-SECRETS = {"PSEUDONYM_KEY": "test-pseudonym-key-0123456789", "INTERNAL_TOKEN": "test-internal-token-0123456789"}
+SECRETS = {"PSEUDONYM_KEY": "test-pseudonym-key-0123456789", "MASTER_KEY": "bWFzdGVyLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU="}
 
 
 def pathways(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

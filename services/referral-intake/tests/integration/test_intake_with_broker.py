@@ -1,6 +1,6 @@
 """The intake process with the real broker: the outbox relay publishes ReferralSubmitted, and
-routing and delivery events published by others reach GET /v1/referrals/{id} through the
-FastStream subscriber."""
+routing, delivery and provider activity events published by others reach GET /v1/referrals/{id}
+through the FastStream subscriber."""
 import asyncio
 import uuid
 from datetime import UTC, date, datetime
@@ -11,9 +11,13 @@ import pytest
 
 from pathways_intake.entrypoints.http import create_app
 from pathways_shared.broker.topics import topics_for
-from pathways_shared.contracts.payloads import ProviderReferralDelivered, ReferralRouted, ReferralSubmitted
+from pathways_shared.contracts.payloads import (
+    ProviderReferralDelivered, ProviderReferralStatusChanged, ReferralRouted, ReferralSubmitted,
+)
 from pathways_shared.events import EventType, decode_event, new_event
 from pathways_shared.testing.fixtures import publish_events, read_topic
+
+from ..conftest import ADMIN, token_store
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +41,10 @@ async def test_submitted_referrals_are_published_and_their_progress_comes_back(
                              topic_prefix=kafka_settings.topic_prefix)
     topics, bootstrap = topics_for(settings), settings.kafka_bootstrap_servers
     app = create_app(settings, registry=prometheus_client.CollectorRegistry())
+    app.state.tokens = token_store()
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=ADMIN) as client:
             assert (await client.post("/v1/referrals", json=referral)).status_code == 202
             [record] = await asyncio.to_thread(read_topic, bootstrap, topics.referrals, expected=1)
             event = decode_event(record.value)
@@ -58,8 +64,10 @@ async def test_submitted_referrals_are_published_and_their_progress_comes_back(
             path = f"/v1/referrals/{referral_id}"
             status = await until_status(client, path, "routed")
             assert status["decisions"] == decisions
-            assert status["provider_referrals"] == [{"provider_referral_id": str(provider_referral_id),
-                                                     "provider": None, "delivery": "pending", "attempts": 0}]
+            assert status["provider_referrals"] == [{
+                "provider_referral_id": str(provider_referral_id), "provider": None, "delivery": "pending",
+                "attempts": 0, "lifecycle_status": None, "status_reason": None, "first_contact_on": None,
+                "first_contact_due_on": None, "attention": []}]
 
             publish_events(bootstrap, topics.deliveries, [new_event(
                 EventType.provider_referral_delivered, referral_id, additional_information=ProviderReferralDelivered(
@@ -68,4 +76,17 @@ async def test_submitted_referrals_are_published_and_their_progress_comes_back(
                 ).model_dump(mode="json"))])
             status = await until_status(client, path, "delivered")
             assert status["provider_referrals"][0]["provider"] == "moms"
+            assert status["provider_referrals"][0]["lifecycle_status"] == "requested"
+
+            publish_events(bootstrap, topics.provider_activity, [new_event(
+                EventType.provider_referral_status_changed, referral_id,
+                additional_information=ProviderReferralStatusChanged(
+                    provider_referral_id=provider_referral_id, referral_id=referral_id, provider="moms",
+                    from_status="requested", to_status="rejected", reason="no_contact",
+                    changed_at=datetime.now(UTC), by="provider:moms").model_dump(mode="json"))])
+            deadline = asyncio.get_running_loop().time() + 30
+            while (shown := (await client.get(path)).json()["provider_referrals"][0])["lifecycle_status"] != "rejected":
+                assert asyncio.get_running_loop().time() < deadline, "the status change never arrived"
+                await asyncio.sleep(0.1)
+            assert shown["attention"] == ["no_contact"]
             assert (await client.get("/readyz")).json() == {"ready": True, "checks": {"database": True, "broker": True}}

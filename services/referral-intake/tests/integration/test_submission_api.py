@@ -12,6 +12,8 @@ from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 from pathways_shared.telemetry import JsonFormatter
 
+from ..conftest import bearer
+
 pytestmark = pytest.mark.integration
 REFERRAL_ID = "7d0c1c0e-8a55-4f4e-9a51-0f3c9b1e2a10"
 
@@ -104,7 +106,7 @@ async def test_the_same_id_with_different_content_is_a_conflict_and_changes_noth
     assert response.json()["referral_id"] == REFERRAL_ID
     assert response.json()["problems"][0]["type"] == "referral_id_conflict"
     document = (await client.get(f"/internal/v1/referrals/{REFERRAL_ID}/document",
-                                 headers={"Authorization": f"Bearer {intake.settings.internal_token.get_secret_value()}"})).json()
+                                 headers=bearer("internal"))).json()
     assert document["document"]["family_members"][0]["age_years"] == 47
     assert await count(intake.engine, outbox) == 1
 

@@ -7,14 +7,14 @@ many entries it adds, and the unique seq and entry_id columns stay as a backstop
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from json import loads
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Callable
 
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pathways_ledger.adapters.reading import PAGE_SIZE, Event, read_events
 from pathways_ledger.adapters.schema import CHAIN_LOCK_KEY, WRITES, ledger_entries
 from pathways_ledger.domain.chain import GENESIS_HASH, LedgerEntry, NewEntry, seal
 
@@ -67,23 +67,13 @@ class SqlLedgerStore:
         async with self.engine.connect() as conn:
             return [_entry(row) for row in await conn.execute(query)]
 
-    async def events(self, event_types: Iterable[str], *, upto_seq: int,
-                     page_size: int = 5000) -> AsyncIterator[list[tuple[str, datetime, dict]]]:
+    def events(self, event_types: Iterable[str], *, upto_seq: int, wanted: Mapping[str, datetime | None] | None = None,
+               before: datetime | None = None, page_size: int = PAGE_SIZE) -> AsyncIterator[list[Event]]:
         """Pages of (event type, occurred at, additionalInformation) of the given types, in seq
-        order up to ``upto_seq``: the report streams these and never holds the whole ledger."""
-        columns = (ledger_entries.c.seq, ledger_entries.c.event_type, ledger_entries.c.occurred_at,
-                   ledger_entries.c.payload)
-        types, after = sorted(set(event_types)), 0
-        while after < upto_seq:
-            query = (select(*columns).where(ledger_entries.c.seq > after, ledger_entries.c.seq <= upto_seq,
-                                            ledger_entries.c.event_type.in_(types))
-                     .order_by(ledger_entries.c.seq).limit(page_size))
-            async with self.engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
-            if not rows:
-                return
-            yield [(row[1], row[2], loads(row[3]).get("additionalInformation") or {}) for row in rows]
-            after = rows[-1][0]
+        order up to ``upto_seq``: a fold streams these and never holds the whole ledger. With
+        ``wanted`` and ``before``, the others come without their information (see reading)."""
+        return read_events(self.engine, event_types, upto_seq=upto_seq, wanted=wanted, before=before,
+                           page_size=page_size)
 
     async def trail(self, referral_id: str) -> list[LedgerEntry]:
         query = (select(ledger_entries).where(ledger_entries.c.referral_id == referral_id)

@@ -4,6 +4,8 @@ A file named by PROVIDERS_FILE (JSON or YAML)
 
     {"pops": {"webhook_url": "https://...", "secret": "whsec_..."}, ...}
 
+(an entry may also hold the provider's `email`, read by adapters/mailboxes.py)
+
 and/or environment variables PROVIDER_<ID>_WEBHOOK_URL and PROVIDER_<ID>_WEBHOOK_SECRET, which
 override the file field by field. Error messages name the provider and field, never the secret.
 """
@@ -38,16 +40,18 @@ def load_endpoints(providers_file: Path | str | None = None,
                    environ: Mapping[str, str] | None = None) -> dict[str, Endpoint]:
     raw: dict[str, dict[str, str]] = {}
     if providers_file:
-        raw = {str(k).lower(): dict(v or {}) for k, v in _read(Path(providers_file)).items()}
+        raw = {str(k).lower(): dict(v or {}) for k, v in read_providers_file(Path(providers_file)).items()}
     for name, value in (os.environ if environ is None else environ).items():
         match = _ENV.match(name)
         if match and value:
             key = "webhook_url" if match.group(2) == "URL" else "secret"
             raw.setdefault(match.group(1).lower(), {})[key] = value
-    return {provider: _endpoint(provider, conf) for provider, conf in raw.items()}
+    # A provider reached only by email (adapters/mailboxes.py) has no webhook to check.
+    return {provider: _endpoint(provider, conf) for provider, conf in raw.items()
+            if conf.get("webhook_url") or conf.get("secret")}
 
 
-def _read(path: Path) -> dict:
+def read_providers_file(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -57,7 +61,7 @@ def _read(path: Path) -> dict:
     except (ValueError, yaml.YAMLError) as exc:
         raise EndpointConfigError(f"providers file {path} is not valid {path.suffix or 'YAML'}: {exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) or v is None for v in data.values()):
-        raise EndpointConfigError(f"providers file {path} must map provider ids to {{webhook_url, secret}}")
+        raise EndpointConfigError(f"providers file {path} must map provider ids to {{webhook_url, secret, email}}")
     return data
 
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException, Query
 from faststream.kafka import KafkaMessage
 
+from pathways_shared.auth import TokenStore
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
 from pathways_shared.events import DomainEvent
 from pathways_shared.http import ops_router
@@ -18,6 +19,8 @@ from ..adapters import repository as repo
 from ..bootstrap import Notifier, NotifierSettings, bootstrap, create_schema
 from ..domain.delivery import Status
 from ..service_layer.handlers import GROUP
+from .inbox import inbox_router
+from .provider_api import provider_router
 
 
 def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier | None = None,
@@ -38,12 +41,14 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
         notifier.relay.start()
         await broker.start()
         worker = asyncio.create_task(notifier.worker.run(settings.worker_interval_s), name="delivery-worker")
+        reminders = asyncio.create_task(notifier.reminders.run(settings.reminder_interval_s), name="reminders")
         try:
             yield
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            for task in (worker, reminders):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await notifier.relay.stop()
             await notifier.http.aclose()
@@ -51,7 +56,10 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
 
     app = FastAPI(title="Family Pathways notifier", lifespan=lifespan)
     app.state.notifier = notifier
+    app.state.tokens = TokenStore(settings.tokens_path())  # tests put TokenStore.of(...) here
     app.include_router(ops_router(notifier.engine, broker))
+    app.include_router(provider_router())
+    app.include_router(inbox_router(notifier))  # the provider inbox pages, /inbox
 
     @app.get("/v1/deliveries")
     async def list_deliveries(status: Status | None = None, provider: str | None = None,

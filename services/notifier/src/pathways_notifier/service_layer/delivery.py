@@ -1,31 +1,25 @@
-"""The delivery worker: takes due deliveries, assembles each payload at delivery time, signs it,
-POSTs it, and records the outcome with its event in one transaction.
+"""The delivery worker: takes due deliveries, makes one attempt each on the delivery's channel
+(service_layer/channels.py), and records the outcome with its event in one transaction.
 
-Delivery is at least once per webhook-id: a clean failure (non-2xx, refused connection) is simply
-retried; only an ambiguous one (a timeout, or a crash between the provider's 2xx and our commit)
-can make a provider see the same webhook-id twice, which Standard Webhooks receivers dedupe.
+Delivery is at least once per delivery id: a clean failure (non-2xx, refused connection, an SMTP
+error reply) is simply retried; only an ambiguous one (a timeout, or a crash between the
+receiver's acknowledgement and our commit) can make a provider see the same id twice, which
+Standard Webhooks receivers dedupe (and mail clients, by the stable Message-ID).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..adapters import repository as repo
-from ..adapters.endpoints import Endpoint
-from ..adapters.intake import DocumentUnavailable, IntakeClient
 from ..domain.backoff import retry_delay
-from ..domain.delivery import is_acknowledged, webhook_body
-from ..domain.projection import project
-from ..domain.signing import webhook_headers
 from .. import metrics
+from .channels import Attempt, EmailChannel, WebhookChannel
 from .outcomes import Outcomes
 
 log = logging.getLogger("pathways_notifier.delivery")
@@ -41,13 +35,11 @@ class RetryPolicy:
 
 
 class DeliveryWorker:
-    def __init__(self, engine: AsyncEngine, endpoints: dict[str, Endpoint], fields: dict[str, list[str]],
-                 intake: IntakeClient, http: httpx.AsyncClient, outcomes: Outcomes, policy: RetryPolicy,
-                 today: Callable[[], date], rng: random.Random | None = None):
-        self.engine, self.endpoints, self.fields = engine, endpoints, fields
-        self.intake, self.http, self.outcomes, self.policy = intake, http, outcomes, policy
-        self.today, self.rng = today, rng or random.Random()
-        self._unconfigured_warned: set[str] = set()
+    def __init__(self, engine: AsyncEngine, channels: dict[str, WebhookChannel | EmailChannel],
+                 outcomes: Outcomes, policy: RetryPolicy, rng: random.Random | None = None):
+        self.engine, self.channels, self.outcomes, self.policy = engine, channels, outcomes, policy
+        self.rng = rng or random.Random()
+        self._unconfigured_warned: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -79,56 +71,28 @@ class DeliveryWorker:
         return len(rows)
 
     async def _attempt(self, row) -> None:
-        endpoint = self.endpoints.get(row.provider)
-        if endpoint is None:
-            await self._wait_for_configuration(row)
+        channel = self.channels.get(row.channel)
+        if channel is None or not channel.configured(row.provider):
+            await self._wait_for_configuration(row, channel.missing if channel else f"no {row.channel} channel")
             return
         metrics.ATTEMPTED.labels(row.provider).inc()
-        code, error, retry_after = None, None, None
-        try:
-            body = await self._body(row)
-            stamp = int(time.time())
-            response = await self.http.post(endpoint.webhook_url, content=body,
-                                            headers=webhook_headers(endpoint.key, row.webhook_id, stamp, body))
-            code = response.status_code
-            if not is_acknowledged(code):
-                error, retry_after = f"HTTP {code}", _seconds(response.headers.get("retry-after"))
-        except DocumentUnavailable as exc:
-            error = str(exc)
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        except Exception as exc:  # a document this code cannot project: count it, so it ends visibly dead
-            error = f"could not assemble the payload: {type(exc).__name__}"
-            # Type only: the message of an error about a document may quote what is in it.
-            log.error(error, extra={"webhook_id": row.webhook_id, "provider": row.provider})
-        if error is None:
-            await self.outcomes.delivered(row, code)
+        attempt: Attempt = await channel.attempt(row)
+        if attempt.error is None:
+            await self.outcomes.delivered(row, attempt.code)
             return
         failed = row.attempts + 1
         delay = retry_delay(failed, self.policy.base_s, self.policy.cap_s, self.rng)
-        if retry_after is not None:  # the provider asked for a pause; honour it up to the cap
-            delay = max(delay, min(retry_after, self.policy.cap_s))
+        if attempt.retry_after is not None:  # the receiver asked for a pause; honour it up to the cap
+            delay = max(delay, min(attempt.retry_after, self.policy.cap_s))
         dead = failed >= self.policy.max_attempts
-        await self.outcomes.failed(row, error, code, dead, datetime.now(UTC) + timedelta(seconds=delay))
+        await self.outcomes.failed(row, attempt.error, attempt.code, dead,
+                                   datetime.now(UTC) + timedelta(seconds=delay))
 
-    async def _body(self, row) -> bytes:
-        referral = await self.intake.document(row.referral_id)
-        on = self.today()
-        projected = project(referral, row.persons, self.fields.get(row.provider, ()), on)
-        return webhook_body(row, projected, repo.utc(row.raised_at), on)
-
-    async def _wait_for_configuration(self, row) -> None:
-        if row.provider not in self._unconfigured_warned:
-            self._unconfigured_warned.add(row.provider)
-            log.warning("no webhook endpoint configured for this provider; its deliveries stay pending",
-                        extra={"provider": row.provider})
+    async def _wait_for_configuration(self, row, missing: str) -> None:
+        if (row.provider, row.channel) not in self._unconfigured_warned:
+            self._unconfigured_warned.add((row.provider, row.channel))
+            log.warning(f"{missing} for this provider; its deliveries stay pending",
+                        extra={"provider": row.provider, "channel": row.channel})
         async with self.engine.begin() as conn:
             await repo.reschedule(conn, row.webhook_id, datetime.now(UTC) + timedelta(seconds=self.policy.cap_s),
-                                  "no webhook endpoint configured")
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP-date; the backoff schedule is good enough
+                                  missing)

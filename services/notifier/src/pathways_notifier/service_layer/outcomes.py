@@ -16,6 +16,7 @@ from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
 
 from .. import metrics
+from ..adapters import lifecycle
 from ..adapters import repository as repo
 from ..domain.delivery import Status
 
@@ -38,6 +39,7 @@ class Outcomes:
                                              attempts=row.attempts + 1, last_status_code=status_code,
                                              delivered_at=now):
                 return
+            await lifecycle.open_on_delivery(conn, row, now)  # it enters `requested` (POLICY.md §6)
             await self._announce(conn, EventType.provider_referral_delivered, row, payload, "delivered")
         metrics.SUCCEEDED.labels(row.provider).inc()
         metrics.LATENCY.labels(row.provider).observe(max(0.0, (now - repo.utc(row.raised_at)).total_seconds()))

@@ -37,6 +37,16 @@ async def add_referral(conn: AsyncConnection, referral_id: uuid.UUID, document: 
         source_type=source_type, received_at=received_at, updated_at=received_at))
 
 
+async def add_referrals(conn: AsyncConnection, rows: list[dict], received_at: datetime) -> set[uuid.UUID]:
+    """add_referral for many (rows: referral_id, document, content_hash, source_type) in one
+    statement; the ids inserted, leaving out those a concurrent writer had already taken."""
+    result = await conn.execute(
+        _insert(conn, referrals).on_conflict_do_nothing(index_elements=["referral_id"])
+        .returning(referrals.c.referral_id),
+        [{**row, "revision": 1, "received_at": received_at, "updated_at": received_at} for row in rows])
+    return {row.referral_id for row in result}
+
+
 async def revise_document(conn: AsyncConnection, referral_id: uuid.UUID, seen_revision: int,
                           document: dict) -> bool:
     """Store the next revision, unless someone else revised it since `seen_revision`."""

@@ -1,8 +1,11 @@
-"""The intake's own tables: the protected store of clear referrals, and the progress projection
-(routing outcome and deliveries) that answers GET /v1/referrals/{id}."""
+"""The intake's own tables: referrals (their non-personal skeleton), the protected store of their
+personal fields, the progress projection (routing outcome and deliveries) that answers
+GET /v1/referrals/{id}, and the audit of reads of personal data."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, Uuid
+from sqlalchemy import (
+    JSON, BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, Uuid,
+)
 
 metadata = MetaData()
 
@@ -10,7 +13,7 @@ referrals = Table(
     "referrals", metadata,
     Column("referral_id", Uuid, primary_key=True),
     Column("revision", Integer, nullable=False),
-    Column("document", JSON, nullable=False),       # the clear document, current revision
+    Column("document", JSON, nullable=False),       # current revision without personal fields (domain.personal)
     Column("content_hash", String(64), nullable=False),  # of the document as first submitted
     Column("source_type", String(32), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
@@ -35,6 +38,13 @@ deliveries = Table(
     Column("delivery", String(16), nullable=False),  # pending | delivered | failed
     Column("attempts", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The lifecycle as the provider reports it (../shared/domain/POLICY.md §6), from provider_activity.
+    Column("status", String(16)),                    # None until the provider has said anything
+    Column("status_reason", String(40)),
+    Column("status_changed_at", DateTime(timezone=True)),
+    Column("first_contact_on", Date),
+    Column("first_contact_method", String(16)),
+    Column("first_contact_due_on", Date),            # set when a first-contact reminder was raised
 )
 
 # HMPPS domain events as received, kept before anything is done with them (see pathways_intake.hmpps).
@@ -90,4 +100,49 @@ feed_rejections = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("settled_at", DateTime(timezone=True)),
     Column("settled_by", String(64)),                # the batch that accepted the case, or "resubmission"
+)
+
+# The protected store (adapters.protected): each person's data key, wrapped by the master key; it
+# is shredded (wrapped set to NULL) on erasure or when retention ends, and its rows stay.
+person_keys = Table(
+    "person_keys", metadata,
+    Column("key_id", Uuid, primary_key=True),
+    Column("pseudonym", String(40), nullable=False, index=True),
+    Column("wrapped", LargeBinary),                  # None once shredded
+    Column("master_key_id", String(32)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("shredded_at", DateTime(timezone=True)),
+    Column("shredded_for", String(16)),              # erasure | retention
+)
+
+# Who each person_ref of a referral is (their pseudonym); the referrer's fields have person_ref "".
+referral_persons = Table(
+    "referral_persons", metadata,
+    Column("referral_id", Uuid, primary_key=True),
+    Column("person_ref", String(64), primary_key=True),
+    Column("pseudonym", String(40), nullable=False, index=True),
+)
+
+# One sealed personal field (AES-GCM under the person's data key; associated data: referral id,
+# person_ref and field name).
+personal_fields = Table(
+    "personal_fields", metadata,
+    Column("referral_id", Uuid, primary_key=True),
+    Column("person_ref", String(64), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("key_id", Uuid, nullable=False, index=True),
+    Column("sealed", LargeBinary, nullable=False),
+)
+
+# Every read of clear personal data: who, whose, which fields, why. Append-only (triggers).
+access_audit = Table(
+    "access_audit", metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("read_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("caller", String(100), nullable=False),   # the token's name
+    Column("role", String(200), nullable=False),     # its scopes
+    Column("pseudonym", String(40), nullable=False, index=True),
+    Column("referral_id", Uuid),
+    Column("fields", JSON, nullable=False),
+    Column("purpose", String(200), nullable=False),
 )

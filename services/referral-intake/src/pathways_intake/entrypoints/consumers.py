@@ -1,6 +1,6 @@
 """The intake's FastStream subscriber: routing outcomes and deliveries feed the progress
 projection behind GET /v1/referrals/{id}. One consumer (group "referral-intake") for the
-three topics, so a start costs one group join."""
+four topics, so a start costs one group join."""
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
@@ -16,8 +16,9 @@ from ..service_layer.progress import GROUP
 def register_consumers(broker: KafkaBroker, intake: Intake):
     topics = intake.topics
 
-    # provider_referrals is read too: it is where a raised referral's provider is named.
-    @broker.subscriber(topics.decisions, topics.provider_referrals, topics.deliveries,
+    # provider_referrals is read too: it is where a raised referral's provider is named;
+    # provider_activity, for what each provider then reports (status, first contact, reminders).
+    @broker.subscriber(topics.decisions, topics.provider_referrals, topics.deliveries, topics.provider_activity,
                        **subscriber_options(intake.settings, GROUP))
     async def on_progress_event(event: DomainEvent) -> None:
         await intake.progress.on_event(event)

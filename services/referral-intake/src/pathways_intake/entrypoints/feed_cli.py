@@ -1,5 +1,5 @@
 """`pathways feed probation FILE`: apply a probation caseload export to the intake database
-directly (the intake's settings: DATABASE_URL, PSEUDONYM_KEY, INTERNAL_TOKEN), print the summary
+directly (the intake's settings: DATABASE_URL, PSEUDONYM_KEY, MASTER_KEY), print the summary
 and write rejections.csv and rejections.json. `pathways feed generate OUT`: a synthetic export.
 
 Exit status: 0 every row applied; 1 done, but rows were quarantined or the file has problems

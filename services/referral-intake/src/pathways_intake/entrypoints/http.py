@@ -7,8 +7,9 @@ import re
 from contextlib import asynccontextmanager
 
 import prometheus_client
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
+from pathways_shared.auth import TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.http import ops_router
@@ -17,6 +18,7 @@ from pathways_shared.telemetry import configure_logging, correlation_scope
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
 from ..hmpps import api as probation_api
 from ..hmpps.subscriber import ensure_hmpps_topics
+from ..service_layer.sealing import seal_unsealed
 from . import feed_api, internal_api, referrals_api
 from .consumers import register_consumers
 from .problems import install_problem_handlers
@@ -39,6 +41,7 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
     async def lifespan(_app: FastAPI):
         configure_logging(settings.service_name)
         await create_schema(intake.engine)
+        await seal_unsealed(intake.engine, intake.service.store)  # referrals stored before the store
         if background:
             intake.relay.start()
             await asyncio.to_thread(ensure_hmpps_topics, settings)  # the broker creates no topic itself
@@ -55,6 +58,7 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
 
     app = FastAPI(title="Family Pathways referral intake", version="1", lifespan=lifespan)
     app.state.intake, app.state.broker = intake, broker
+    app.state.tokens = TokenStore(settings.tokens_path())  # tests put TokenStore.of(...) here
     app.add_middleware(feed_api.CaseloadBodyLimit, limit=settings.max_body_bytes)  # caseload uploads: larger
 
     @app.middleware("http")
@@ -67,10 +71,12 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
         return response
 
     install_problem_handlers(app)
-    app.include_router(referrals_api.router)
-    app.include_router(internal_api.router)
-    app.include_router(feed_api.router)
-    app.include_router(probation_api.router)
+    # Who may do what (pathways_shared.auth scopes); an admin token holds every scope.
+    referrer, admin = [Depends(requiring(store_from_app, "referrer"))], [Depends(requiring(store_from_app, "admin"))]
+    app.include_router(referrals_api.router, dependencies=referrer)
+    app.include_router(internal_api.router)  # scope `internal`, checked per route (the caller is audited)
+    app.include_router(feed_api.router, dependencies=admin)
+    app.include_router(probation_api.router, dependencies=admin)
     app.include_router(ops_router(intake.engine, broker if background else None, registry=registry))
     _document_referral_schema(app)
     return app

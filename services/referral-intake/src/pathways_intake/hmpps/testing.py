@@ -33,7 +33,8 @@ TEST_SESSION_TIMEOUT_MS = 2000
 def settings_for_tests(*, bootstrap_servers: str, database_url: str, topic: str, case_source: str | None,
                   **overrides) -> IntakeSettings:
     """One partition, so messages are handled in the order they were published."""
-    values = dict(pseudonym_key="test-pseudonym-key-0123456789", internal_token="test-internal-token-0123456789",
+    values = dict(pseudonym_key="test-pseudonym-key-0123456789",
+                  master_key="bWFzdGVyLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU=",  # base64 of 32 bytes, tests only
                   database_url=database_url, kafka_bootstrap_servers=bootstrap_servers,
                   kafka_session_timeout_ms=TEST_SESSION_TIMEOUT_MS, topic_partitions=1,
                   topic_prefix=topic.rsplit(".", 1)[0] + ".", hmpps_events_topic=topic,

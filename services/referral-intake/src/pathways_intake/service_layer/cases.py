@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pathways_shared.contracts.payloads import ReferralUpdated, referral_submitted_event, routing_view
+from pathways_shared.contracts.profiles import household_profiles
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, new_event
 from pathways_shared.outbox import add_many_to_outbox, add_to_outbox
@@ -49,13 +49,15 @@ async def apply_case(service: IntakeService, referral: HouseholdReferral, *, cau
     referral_id = referral.effective_id()
     for _ in range(REVISION_RETRIES):
         async with service.engine.begin() as conn:
-            stored = await repo.load_referral(conn, referral_id)
+            stored = (await _load(conn, service, [referral_id])).get(referral_id)
             if stored is not None:
                 document, changes = _restated(stored, referral)
                 if not changes:
                     return CaseApplied(referral_id, CaseOutcome.unchanged, stored.revision)
-                if not await repo.revise_document(conn, referral_id, stored.revision, document):
+                if not await repo.revise_document(conn, referral_id, stored.revision,
+                                                  service.store.skeleton_of(document)):
                     continue  # revised meanwhile: read it again
+                await service.store.put(conn, referral_id, document)
                 revision = stored.revision + 1
                 await _announce(service, conn, document, revision, changes, cause)
                 return CaseApplied(referral_id, CaseOutcome.updated, revision, tuple(changes))
@@ -87,11 +89,11 @@ async def apply_cases_on(conn: AsyncConnection, service: IntakeService, referral
     ids = [r.effective_id() for r in referrals]
     if len(set(ids)) != len(ids):
         raise ValueError("a case may appear only once in a call")
-    stored = await _load(conn, ids)
+    stored = await _load(conn, service, ids)
     fresh = [r for r, referral_id in zip(referrals, ids) if referral_id not in stored]
     created, events = await _create(conn, service, fresh)
     outcomes = {i: CaseApplied(i, CaseOutcome.created, 1) for i in created}
-    stored.update(await _load(conn, [i for i in (r.effective_id() for r in fresh) if i not in created]))
+    stored.update(await _load(conn, service, [i for i in (r.effective_id() for r in fresh) if i not in created]))
     for referral, referral_id in zip(referrals, ids):
         if referral_id not in outcomes:  # known, or created meanwhile by another writer: compare
             outcomes[referral_id], event = await _revise(conn, service, referral, stored[referral_id], cause)
@@ -100,13 +102,13 @@ async def apply_cases_on(conn: AsyncConnection, service: IntakeService, referral
     return [outcomes[i] for i in ids]
 
 
-async def _load(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict:
+async def _load(conn: AsyncConnection, service: IntakeService, ids: list[uuid.UUID]) -> dict:
     if not ids:
         return {}
     # Locked (PostgreSQL) so that a concurrent writer waits rather than makes us retry.
     rows = await conn.execute(select(referrals_table).where(referrals_table.c.referral_id.in_(ids))
                               .with_for_update())
-    return {row.referral_id: row for row in rows}
+    return await service.store.open_rows(conn, rows.all())  # opened to compare; nothing clear leaves
 
 
 async def _create(conn: AsyncConnection, service: IntakeService, fresh: list[HouseholdReferral]):
@@ -114,13 +116,11 @@ async def _create(conn: AsyncConnection, service: IntakeService, fresh: list[Hou
     if not fresh:
         return set(), []
     now = datetime.now(UTC)
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(referrals_table)
-    result = await conn.execute(
-        insert.on_conflict_do_nothing(index_elements=["referral_id"]).returning(referrals_table.c.referral_id),
-        [{"referral_id": r.effective_id(), "revision": 1, "document": stored_document(r),
-          "content_hash": content_hash(r), "source_type": r.source.type.value, "received_at": now,
-          "updated_at": now} for r in fresh])
-    created = {row.referral_id for row in result}
+    documents = {r.effective_id(): stored_document(r) for r in fresh}  # made once: the costly part
+    created = await repo.add_referrals(conn, [
+        {"referral_id": r.effective_id(), "document": service.store.skeleton_of(documents[r.effective_id()]),
+         "content_hash": content_hash(r), "source_type": r.source.type.value} for r in fresh], now)
+    await service.store.put_many(conn, [(i, document) for i, document in documents.items() if i in created])
     return created, [referral_submitted_event(r, revision=1, received_at=now, pseudonym_key=service.pseudonym_key)
                      for r in fresh if r.effective_id() in created]
 
@@ -132,11 +132,12 @@ async def _revise(conn: AsyncConnection, service: IntakeService, referral: House
         document, changes = _restated(stored, referral)
         if not changes:
             return CaseApplied(referral_id, CaseOutcome.unchanged, stored.revision), None
-        if await repo.revise_document(conn, referral_id, stored.revision, document):
+        if await repo.revise_document(conn, referral_id, stored.revision, service.store.skeleton_of(document)):
+            await service.store.put(conn, referral_id, document)
             revision = stored.revision + 1
             return (CaseApplied(referral_id, CaseOutcome.updated, revision, tuple(changes)),
                     _updated_event(service, document, revision, changes, cause))
-        stored = (await _load(conn, [referral_id]))[referral_id]  # revised meanwhile: read it again
+        stored = (await _load(conn, service, [referral_id]))[referral_id]  # revised meanwhile: read it again
     raise ConcurrentChange(referral_id)
 
 
@@ -149,7 +150,7 @@ def _updated_event(service: IntakeService, document: dict, revision: int, change
                    cause: str) -> DomainEvent:
     referral = HouseholdReferral.model_validate(document)
     payload = ReferralUpdated(referral_id=referral.effective_id(), revision=revision, changed_fields=changes,
-                              cause=cause, routing_view=routing_view(referral))
+                              cause=cause, routing_view=routing_view(referral), profiles=household_profiles(referral))
     pseudonyms = household_pseudonyms(referral, service.pseudonym_key)
     return new_event(EventType.referral_updated, referral.effective_id(), description="case changed",
                      additional_information=payload.model_dump(mode="json"),

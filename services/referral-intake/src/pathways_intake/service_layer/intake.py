@@ -1,7 +1,8 @@
 """What the intake does with a referral: accept it once, record consent changes, report progress.
 
 Every accepted change is stored together with the event announcing it (transactional outbox),
-so an event is published exactly when its change is committed.
+so an event is published exactly when its change is committed. Personal fields go through the
+protected store (adapters.protected); `referrals.document` holds only the skeleton.
 """
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ from pathways_shared.outbox import add_to_outbox
 from pathways_shared.privacy import household_pseudonyms
 
 from ..adapters import repository as repo
+from ..adapters.protected import ClearDocument, ProtectedStore
+from ..domain.personal import without_erased
 from ..domain.progress import Delivery, referral_status
 from ..domain.referrals import (
     ConcurrentChange, ReferralNotFound, content_hash, stored_document, with_consent,
 )
+from .access import INTAKE_CHECK, Access, read_documents
+from .progress import provider_referral_progress
 
 REVISION_RETRIES = 3
 
@@ -54,6 +59,7 @@ class IntakeService:
     engine: AsyncEngine
     topics: Topics
     pseudonym_key: bytes
+    store: ProtectedStore
 
     async def submit_referral(self, referral: HouseholdReferral) -> Submitted:
         referral_id, digest, now = referral.effective_id(), content_hash(referral), datetime.now(UTC)
@@ -62,8 +68,8 @@ class IntakeService:
                 stored = await repo.load_referral(conn, referral_id)
                 if stored is not None:
                     return _repeated(referral_id, stored, digest)
-                await repo.add_referral(conn, referral_id, stored_document(referral), digest,
-                                        referral.source.type.value, now)
+                skeleton = await self.store.put(conn, referral_id, stored_document(referral))
+                await repo.add_referral(conn, referral_id, skeleton, digest, referral.source.type.value, now)
                 event = referral_submitted_event(referral, revision=1, received_at=now,
                                                  pseudonym_key=self.pseudonym_key)
                 await add_to_outbox(conn, event, topic=self.topics.referrals)
@@ -83,20 +89,25 @@ class IntakeService:
                 stored = await repo.load_referral(conn, referral_id)
                 if stored is None:
                     raise ReferralNotFound(referral_id)
-                document = with_consent(stored.document, person_ref, consent)
-                if document is None:
+                # Consent is not personal data: only the skeleton changes.
+                skeleton = with_consent(stored.document, person_ref, consent)
+                if skeleton is None:
                     return ConsentOutcome(referral_id, stored.revision, changed=False)
-                if not await repo.revise_document(conn, referral_id, stored.revision, document):
+                if not await repo.revise_document(conn, referral_id, stored.revision, skeleton):
                     continue  # revised meanwhile: read it again
-                await self._announce_consent(conn, document, stored.revision + 1, person_ref, consent)
+                # Opened here only to build the routing view; nothing clear leaves this process.
+                clear = (await self.store.clear_many(conn, {referral_id: skeleton}))[referral_id]
+                await self._announce_consent(conn, clear, stored.revision + 1, person_ref, consent)
                 return ConsentOutcome(referral_id, stored.revision + 1, changed=True)
         raise ConcurrentChange(referral_id)
 
-    async def _announce_consent(self, conn, document: dict, revision: int, person_ref: str, consent: Consent):
-        referral = HouseholdReferral.model_validate(document)
+    async def _announce_consent(self, conn, clear: ClearDocument, revision: int, person_ref: str,
+                                consent: Consent):
+        referral = HouseholdReferral.model_validate(without_erased(clear.document)[0])
         payload = ConsentRecorded(referral_id=referral.effective_id(), revision=revision, person_ref=person_ref,
                                   consent=consent, routing_view=routing_view(referral))
-        pseudonym = household_pseudonyms(referral, self.pseudonym_key)[person_ref]
+        # The pseudonym stored with the person (an erased person's can no longer be computed).
+        pseudonym = clear.pseudonyms.get(person_ref) or household_pseudonyms(referral, self.pseudonym_key)[person_ref]
         event = new_event(EventType.consent_recorded, referral.effective_id(), description="consent recorded",
                           additional_information=payload.model_dump(mode="json"),
                           identifiers=[("PATHWAYS_PERSON", pseudonym)])
@@ -119,16 +130,18 @@ class IntakeService:
             "routed_revision": routing.revision if routing else None,
             "rulebook_version": routing.rulebook_version if routing else None,
             "decisions": routing.decisions if routing else [],
-            "provider_referrals": [
-                {"provider_referral_id": str(r.provider_referral_id), "provider": r.provider,
-                 "delivery": r.delivery, "attempts": r.attempts} for r in raised],
+            "provider_referrals": [provider_referral_progress(r) for r in raised],
         }
 
-    async def referral_document(self, referral_id: uuid.UUID) -> tuple[int, dict] | None:
-        """The clear document and its revision, for services allowed to see it."""
-        async with self.engine.connect() as conn:
-            stored = await repo.load_referral(conn, referral_id)
-        return (stored.revision, stored.document) if stored is not None else None
+    async def referral_document(self, referral_id: uuid.UUID,
+                                access: Access = INTAKE_CHECK) -> tuple[int, dict] | None:
+        """The clear document and its revision (erased fields read as ERASED); the read is audited."""
+        found = await self.read_clear(referral_id, access)
+        return (found[0], found[1].document) if found else None
+
+    async def read_clear(self, referral_id: uuid.UUID, access: Access) -> tuple[int, ClearDocument] | None:
+        async with self.engine.begin() as conn:
+            return (await read_documents(conn, self.store, [referral_id], access)).get(referral_id)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,4 +1,6 @@
-"""The intake's view of what happened to its referrals after submission, fed by events.
+"""The intake's view of what happened to its referrals after submission, fed by events: routing,
+delivery, and what each provider then reports (status, reason, first contact, overdue first
+contact), so a referrer sees early that a family was never told or could not be reached.
 
 Each event is handled once (its id recorded in the same transaction as its effect). Events for
 one household arrive in order on each topic, but not across topics, so every handler only adds
@@ -12,12 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pathways_shared.contracts.lifecycle import ReasonCode, Status
 from pathways_shared.contracts.payloads import (
-    ProviderReferralDelivered, ProviderReferralDeliveryFailed, ProviderReferralRaised, ReferralRouted,
+    FirstContactRecorded, FirstContactReminderRaised, ProviderReferralDelivered, ProviderReferralDeliveryFailed,
+    ProviderReferralRaised, ProviderReferralStatusChanged, ReferralRouted,
 )
 from pathways_shared.events import DomainEvent, EventType
 from pathways_shared.inbox import record_processed
 
+from ..adapters import provider_activity as activity
 from ..adapters import repository as repo
 from ..domain.progress import Delivery
 
@@ -36,6 +41,9 @@ class ProgressProjection:
             EventType.provider_referral_raised: self._raised,
             EventType.provider_referral_delivered: self._delivered,
             EventType.provider_referral_delivery_failed: self._failed,
+            EventType.provider_referral_status_changed: self._status_changed,
+            EventType.first_contact_recorded: self._first_contact,
+            EventType.first_contact_reminder_raised: self._reminder,
         }.get(event.eventType)
         if handler is None:
             return False
@@ -65,6 +73,7 @@ class ProgressProjection:
         done = ProviderReferralDelivered.model_validate(info)
         await repo.note_provider_referral(conn, done.provider_referral_id, done.referral_id, done.provider,
                                           Delivery.delivered.value, done.attempts)
+        await activity.note_requested(conn, done.provider_referral_id, done.delivered_at)
 
     async def _failed(self, conn, info: dict) -> None:
         failed = ProviderReferralDeliveryFailed.model_validate(info)
@@ -72,3 +81,40 @@ class ProgressProjection:
         delivery = Delivery.failed if failed.dead_lettered else Delivery.pending
         await repo.note_provider_referral(conn, failed.provider_referral_id, failed.referral_id, failed.provider,
                                           delivery.value, failed.attempts)
+
+    async def _status_changed(self, conn, info: dict) -> None:
+        changed = ProviderReferralStatusChanged.model_validate(info)
+        await activity.note_status(conn, changed.provider_referral_id, changed.referral_id, changed.provider,
+                                   changed.to_status.value, changed.reason.value if changed.reason else None,
+                                   changed.changed_at)
+
+    async def _first_contact(self, conn, info: dict) -> None:
+        contact = FirstContactRecorded.model_validate(info)
+        await activity.note_first_contact(conn, contact.provider_referral_id, contact.referral_id, contact.provider,
+                                          contact.contacted_on, contact.method.value)
+
+    async def _reminder(self, conn, info: dict) -> None:
+        reminder = FirstContactReminderRaised.model_validate(info)
+        await activity.note_reminder(conn, reminder.provider_referral_id, reminder.referral_id, reminder.provider,
+                                     reminder.due_on)
+
+
+# What a referrer should act on: the provider could not reach the family, the family was never told
+# of the referral, or first contact is overdue (../shared/domain/POLICY.md §6, SOURCES.md F2, F3).
+ATTENTION_REASONS = frozenset({ReasonCode.no_contact.value, ReasonCode.client_not_told.value})
+AWAITING_CONTACT = frozenset({Status.requested.value, Status.accepted.value, Status.in_progress.value})
+
+
+def provider_referral_progress(row) -> dict:
+    """One provider referral as the referrer sees it: delivery, then the provider's lifecycle."""
+    attention = [row.status_reason] if row.status_reason in ATTENTION_REASONS else []
+    if row.first_contact_due_on is not None and row.first_contact_on is None and row.status in AWAITING_CONTACT:
+        attention.append("first_contact_overdue")
+    return {
+        "provider_referral_id": str(row.provider_referral_id), "provider": row.provider,
+        "delivery": row.delivery, "attempts": row.attempts,
+        "lifecycle_status": row.status, "status_reason": row.status_reason,
+        "first_contact_on": row.first_contact_on.isoformat() if row.first_contact_on else None,
+        "first_contact_due_on": row.first_contact_due_on.isoformat() if row.first_contact_due_on else None,
+        "attention": attention,
+    }

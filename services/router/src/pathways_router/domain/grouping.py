@@ -3,12 +3,17 @@
 Capacity (POLICY.md §4): `stretch` is routed only while the provider has capacity; `eligible` is
 routed under `waitlist` (marked waitlisted) and `assessment_required` (marked), and waits for
 capacity under `no_capacity`. Persons waiting for capacity are listed so they can be released in
-order of arrival when the provider's capacity returns.
+order of arrival when the provider's capacity returns. A capacity set at run time overrides the
+rulebook's declared one.
+
+Duplicates (§4): a subject who already has an open provider referral with the same provider
+(another household's, or an onward one) is left out and listed as a duplicate presentation of it.
 """
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Mapping
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 
@@ -50,11 +55,19 @@ class ProviderReferral:
         return [p.person_ref for p in self.persons if p.role == "subject"]
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicatePresentation:
+    person_ref: str
+    provider: str
+    open_provider_referral_id: uuid.UUID
+
+
 @dataclass(frozen=True)
 class Routing:
     decisions: list[PersonDecision]
     provider_referrals: list[ProviderReferral]
     awaiting_capacity: list[PersonDecision]
+    duplicates: list[DuplicatePresentation] = field(default_factory=list)
 
 
 def routable(decision: Decision, capacity: Capacity) -> bool:
@@ -77,14 +90,23 @@ def _included(provider: CompiledProvider, referral: HouseholdReferral, subjects:
                     yield member.person_ref, include, referral.index_person.person_ref
 
 
-def group(referral: HouseholdReferral, decisions: list[PersonDecision], book: CompiledRulebook) -> Routing:
+def group(referral: HouseholdReferral, decisions: list[PersonDecision], book: CompiledRulebook,
+          capacity: Mapping[str, Capacity] | None = None,
+          open_elsewhere: Mapping[tuple[str, str], uuid.UUID] | None = None) -> Routing:
+    """`capacity`: provider → capacity now (default: as declared); `open_elsewhere`: (person_ref,
+    provider) → the open provider referral that person already has with that provider."""
     by_key = {(d.person_ref, d.provider): d for d in decisions}
-    out, waiting = [], []
+    capacity, open_elsewhere = capacity or {}, open_elsewhere or {}
+    out, waiting, duplicates = [], [], []
     for provider in book.providers:
+        now = capacity.get(provider.id, provider.capacity)
         mine = [d for d in decisions if d.provider == provider.id]
-        subjects = [d.person_ref for d in mine if routable(d.decision, provider.capacity)]
+        routed = [d.person_ref for d in mine if routable(d.decision, now)]
         waiting += [d for d in mine if d.decision in (Decision.eligible, Decision.stretch)
-                    and d.person_ref not in subjects]
+                    and d.person_ref not in routed]
+        duplicates += [DuplicatePresentation(ref, provider.id, open_elsewhere[ref, provider.id])
+                       for ref in routed if (ref, provider.id) in open_elsewhere]
+        subjects = [ref for ref in routed if (ref, provider.id) not in open_elsewhere]
         if not subjects:
             continue
         persons = [CoveredPerson(ref, "subject", by_key[ref, provider.id].decision) for ref in subjects]
@@ -95,9 +117,10 @@ def group(referral: HouseholdReferral, decisions: list[PersonDecision], book: Co
                 extra[ref] = (clause, role, fors + (for_ref,))
         for ref, (clause, role, fors) in extra.items():
             persons.append(CoveredPerson(ref, role, None, clause))
-            by_key[ref, provider.id] = replace(by_key[ref, provider.id], included_as=role, included_by=clause,
-                                               included_for=fors)
+            if (ref, provider.id) in by_key:  # an onward referral decides only for the persons it names
+                by_key[ref, provider.id] = replace(by_key[ref, provider.id], included_as=role, included_by=clause,
+                                                   included_for=fors)
         urgent = any("urgent" in by_key[ref, provider.id].marks for ref in subjects)
         out.append(ProviderReferral(provider_referral_id(referral.effective_id(), provider.id),
-                                    referral.effective_id(), provider.id, tuple(persons), provider.capacity, urgent))
-    return Routing([by_key[d.person_ref, d.provider] for d in decisions], out, waiting)
+                                    referral.effective_id(), provider.id, tuple(persons), now, urgent))
+    return Routing([by_key[d.person_ref, d.provider] for d in decisions], out, waiting, duplicates)

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .outcomes import Capacity, Outcome
 
 ClauseId = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9]{1,3}$")
 Mark = Literal["urgent"]
+# How a provider hears of its referrals: a signed webhook, an email carrying only a link, the inbox pages.
+Channel = Literal["webhook", "email", "inbox"]
+DEFAULT_CHANNELS = ("webhook", "inbox")
 
 
 class _Strict(BaseModel):
@@ -59,11 +62,19 @@ class Provider(_Strict):
     name: str
     serves: str
     capacity: Capacity
-    channels: list[Literal["webhook", "email", "inbox"]] = Field(min_length=1)
+    channels: list[Channel] = Field(default=list(DEFAULT_CHANNELS), min_length=1)
     fields: list[str] = Field(min_length=1)
     params: dict[str, int | bool | list[int] | list[str]] = {}
     clauses: list[Clause] = Field(min_length=1)
     includes: list[Include] = []
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_once_each(cls, channels: list[str]) -> list[str]:
+        repeated = sorted({c for c in channels if channels.count(c) > 1})
+        if repeated:
+            raise ValueError(f"each channel may be listed once; repeated: {', '.join(repeated)}")
+        return channels
 
 
 class Rulebook(_Strict):

@@ -1,5 +1,5 @@
 """The router process: consumes referral events, routes, re-evaluates on stored dates, and
-serves /v1/triage, /healthz, /readyz and /metrics.  Run: `python -m pathways_router`."""
+serves the HTTP API (entrypoints/http_api.py), /healthz, /readyz and /metrics.  Run: `python -m pathways_router`."""
 from __future__ import annotations
 
 import asyncio
@@ -10,13 +10,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from faststream.kafka import KafkaMessage
 
+from pathways_shared.auth import TokenStore
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
-from pathways_shared.events import DomainEvent
+from pathways_shared.events import correlation_id_from, decode_event
 from pathways_shared.http import ops_router
+from pathways_shared.inbox import DEAD_LETTER_ERRORS, dead_letter
 from pathways_shared.telemetry import configure_logging
 
-from ..adapters import repository as repo
 from ..bootstrap import RouterSettings, bootstrap, create_schema
+from ..service_layer.consumption import handle_batch
+from .activity import register_activity_consumer
+from .http_api import attach
 
 log = logging.getLogger("pathways_router")
 settings = RouterSettings()
@@ -24,10 +28,35 @@ router = bootstrap(settings)
 broker = make_kafka_broker(settings)
 
 
-@broker.subscriber(router.topics.referrals, **subscriber_options(settings, "router"))
-async def on_referral_event(event: DomainEvent, msg: KafkaMessage) -> None:
-    if await router.service.on_referral_event(event):
-        router.relay.wake()  # its decisions are committed: publish now, not at the next poll
+# Up to BATCH_RECORDS events a transaction and an offset commit; a fetch that finds nothing waits
+# BATCH_WAIT_MS (and FastStream as long again), which bounds the latency this adds when idle.
+BATCH_RECORDS, BATCH_WAIT_MS = 200, 50
+
+
+async def _records(_msg) -> None:
+    """The batch handler decodes each record itself, so one bad record cannot fail the batch."""
+
+
+@broker.subscriber(router.topics.referrals, batch=True, max_records=BATCH_RECORDS, batch_timeout_ms=BATCH_WAIT_MS,
+                   **subscriber_options(settings, "router", decoder=_records))
+async def on_referral_events(msg: KafkaMessage) -> None:
+    batch, records, undecodable = [], {}, []
+    for record in msg.raw_message:
+        try:
+            event = decode_event(record.value)
+        except DEAD_LETTER_ERRORS as exc:
+            undecodable.append((record, exc))
+            continue
+        records[event.eventId] = record
+        batch.append((event, correlation_id_from(record.headers)))
+    handled = await handle_batch(router.service, batch)
+    if handled.count:
+        router.relay.wake()  # their decisions are committed: publish now, not at the next poll
+    for record, exc in undecodable + [(records[event.eventId], exc) for event, exc in handled.refused]:
+        await dead_letter(broker, record, exc)
+
+
+register_activity_consumer(broker, router)
 
 
 async def reevaluation_loop() -> None:
@@ -62,11 +91,4 @@ async def lifespan(_app: FastAPI):
 
 http = FastAPI(title="Family Pathways router", lifespan=lifespan)
 http.include_router(ops_router(router.engine, broker))
-
-
-@http.get("/v1/triage")
-async def triage() -> list[dict]:
-    """Review decisions waiting for a person to decide, oldest first (person_refs and pseudonyms only)."""
-    async with router.engine.connect() as conn:
-        rows = await repo.open_triage(conn)
-    return [{**r, "referral_id": str(r["referral_id"]), "queued_at": r["queued_at"].isoformat()} for r in rows]
+attach(http, router, TokenStore(settings.tokens_path()))

@@ -15,7 +15,8 @@ from pathways_shared.events import EventType as E
 from .config import Month
 
 CLOSED = frozenset({"rejected", "completed", "cancelled", "failed"})
-
+# The event types the fold reads from the month's start only; of the others it reads all history.
+FROM_MONTH_START = frozenset({E.referral_routed, E.duplicate_presentation_recorded, E.first_contact_reminder_raised})
 
 class ProviderReferral:
     """One provider referral as the month sees it: when it moved, and its status at both ends."""
@@ -61,20 +62,25 @@ class Fold:
 
     def __post_init__(self) -> None:
         self.start, self.end = self.month.start, self.month.end
-        self._handlers = {
-            E.referral_submitted: self._submitted, E.referral_updated: self._submitted,
-            E.referral_routed: self._routed, E.provider_referral_raised: self._raised,
-            E.provider_referral_delivered: self._delivered, E.provider_referral_status_changed: self._status,
-            E.first_contact_recorded: self._first_contact, E.duplicate_presentation_recorded: self._duplicate,
-            E.outcome_star_recorded: self._star, E.first_contact_reminder_raised: self._reminder,
-            E.provider_capacity_changed: self._capacity,
-        }
+        self._derived: dict[str, tuple[int, object]] = {}
+
+    def derived(self, name: str, compute):
+        """A value the sections derive from the fold, computed once for its current state."""
+        held = self._derived.get(name)
+        if held is None or held[0] != self.events_read:
+            held = self._derived[name] = (self.events_read, compute(self))
+        return held[1]
 
     def add(self, event_type: str, occurred_at: datetime, info: dict) -> None:
         self.events_read += 1
-        handler = self._handlers.get(event_type)
+        handler = _HANDLERS.get(event_type)
         if handler is not None and occurred_at < self.end:
-            handler(occurred_at, info)
+            handler(self, occurred_at, info)
+
+    def information_wanted(self) -> dict[str, datetime | None]:
+        """Event type → the instant from which the fold reads its information (None: all history);
+        it reads nothing at or after the month's end, and only counts the other types."""
+        return {kind: self.start if kind in FROM_MONTH_START else None for kind in _HANDLERS}
 
     def in_month(self, moment: datetime | None) -> bool:
         return moment is not None and self.start <= moment < self.end
@@ -158,10 +164,24 @@ class Fold:
             self.capacity[info["provider"]] = (at, info["capacity"])
 
 
-def providers_of(fold: Fold) -> list[str]:
+# Unbound, so a fold holds no reference cycle and is freed as soon as it is dropped.
+_HANDLERS = {
+    E.referral_submitted: Fold._submitted, E.referral_updated: Fold._submitted, E.referral_routed: Fold._routed,
+    E.provider_referral_raised: Fold._raised, E.provider_referral_delivered: Fold._delivered,
+    E.provider_referral_status_changed: Fold._status, E.first_contact_recorded: Fold._first_contact,
+    E.duplicate_presentation_recorded: Fold._duplicate, E.outcome_star_recorded: Fold._star,
+    E.first_contact_reminder_raised: Fold._reminder, E.provider_capacity_changed: Fold._capacity,
+}
+
+
+def providers_of(fold: Fold) -> tuple[str, ...]:
+    return fold.derived("providers", _providers)
+
+
+def _providers(fold: Fold) -> tuple[str, ...]:
     found = {pr.provider for pr in fold.referrals.values()} | set(fold.capacity)
     found |= {d[1] for _, _, decisions in fold.routings.values() for d in decisions}
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def by_provider(items, key) -> dict[str, list]:

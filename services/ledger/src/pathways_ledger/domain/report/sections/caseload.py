@@ -1,6 +1,7 @@
 """Caseload: open at the start, new, closed, open at the end, and the identity that must hold."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from ..state import Fold
@@ -31,8 +32,11 @@ def caseload(fold: Fold) -> tuple[Table, list[IdentityBroken]]:
     t = TableBuilder("caseload", "Caseload: provider referrals open at the start and end of the month",
                      ("provider", *COLUMNS, "capacity_at_end"), counts=frozenset(COLUMNS), additive=COLUMNS)
     broken, rows, totals = [], [], [0, 0, 0, 0]
+    by_provider = defaultdict(list)
+    for pr in fold.referrals.values():
+        by_provider[pr.provider].append(pr)
     for provider in providers(fold):
-        mine = [pr for pr in fold.referrals.values() if pr.provider == provider]
+        mine = by_provider[provider]
         start = sum(pr.open_at_start(fold.start) for pr in mine)
         new = sum(fold.in_month(pr.raised_at) for pr in mine)
         closed = sum(pr.closed_in_month for pr in mine)

@@ -8,10 +8,15 @@ STATUSES = ("routed", "requested", "accepted", "in-progress", "on-hold", "comple
             "failed")
 
 
-def new_referrals(fold: Fold) -> list[ProviderReferral]:
+def new_referrals(fold: Fold) -> tuple[ProviderReferral, ...]:
     """Provider referrals raised in the month, in a stable order."""
-    return sorted((pr for pr in fold.referrals.values() if fold.in_month(pr.raised_at)),
-                  key=lambda pr: (pr.raised_at, pr.id))
+    return fold.derived("new_referrals", _new_referrals)
+
+
+def _new_referrals(fold: Fold) -> tuple[ProviderReferral, ...]:
+    start, end = fold.start, fold.end
+    raised = (pr for pr in fold.referrals.values() if pr.raised_at is not None and start <= pr.raised_at < end)
+    return tuple(sorted(raised, key=lambda pr: (pr.raised_at, pr.id)))
 
 
 def source_of(fold: Fold, pr: ProviderReferral) -> str:
@@ -41,5 +46,5 @@ def chain_of(fold: Fold, pr: ProviderReferral) -> list[ProviderReferral]:
     return chain
 
 
-def providers(fold: Fold) -> list[str]:
+def providers(fold: Fold) -> tuple[str, ...]:
     return providers_of(fold)

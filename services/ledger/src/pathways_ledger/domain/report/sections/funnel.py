@@ -26,11 +26,11 @@ def funnel(fold: Fold) -> tuple[Table, Table]:
     cohort = new_referrals(fold)
     t = TableBuilder("funnel", "Funnel of the provider referrals raised in the month (stage reached by its end)",
                      ("provider", *STAGES), counts=frozenset(STAGES), additive=STAGES)
-    rows = []
+    rows, reached = [], [(pr.provider, stages_reached(pr)) for pr in cohort]
     for provider in providers(fold):
-        reached = [stages_reached(pr) for pr in cohort if pr.provider == provider]
-        rows.append(t.add((provider, *(sum(r[i] for r in reached) for i in range(len(STAGES))))))
-    t.adds_up(rows, t.add((ALL, *(sum(stages_reached(pr)[i] for pr in cohort) for i in range(len(STAGES))))))
+        mine = [r for p, r in reached if p == provider]
+        rows.append(t.add((provider, *(sum(r[i] for r in mine) for i in range(len(STAGES))))))
+    t.adds_up(rows, t.add((ALL, *(sum(r[i] for _, r in reached) for i in range(len(STAGES))))))
     stopped = Counter((pr.provider, pr.at_end[1], pr.at_end[2] or "none") for pr in cohort
                       if pr.at_end and pr.at_end[1] in STOPPED)
     o = TableBuilder("funnel_stopped", "Rejected, cancelled, failed or on hold at the month's end, by reason",
@@ -89,11 +89,18 @@ def _deadline(fold: Fold, config: ReportConfig) -> Table:
                      additive=("delivered", "over_deadline", "reminders_raised"))
     rows = []
     totals = [0, 0, 0]
+    by_provider, due_after = defaultdict(list), {}  # delivery day → first contact due
+    for pr in fold.referrals.values():
+        if fold.in_month(pr.delivered_at):
+            by_provider[pr.provider].append(pr)
     for provider in providers(fold):
-        delivered = [pr for pr in fold.referrals.values() if pr.provider == provider and fold.in_month(pr.delivered_at)]
+        delivered = by_provider[provider]
         over = 0
         for pr in delivered:
-            due = add_working_days(london_date(pr.delivered_at), config.first_contact_working_days, config.holidays)
+            day = london_date(pr.delivered_at)
+            if day not in due_after:
+                due_after[day] = add_working_days(day, config.first_contact_working_days, config.holidays)
+            due = due_after[day]
             contact = pr.first_contact_on
             over += (contact is not None and contact > due) or (contact is None and due < last_day)
         row = (len(delivered), over, fold.reminders[provider])

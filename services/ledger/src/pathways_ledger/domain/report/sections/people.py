@@ -2,7 +2,7 @@
 and data quality: all from person profiles and readings, never from identities."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from pathways_shared.contracts.lifecycle import STAR_FACTORS
 from pathways_shared.contracts.profiles import AGE_BAND_ORDER, ETHNICITY_GROUPS, OPTIONAL_FIELDS
@@ -20,6 +20,10 @@ DIMENSIONS = (("age_band", AGE_BAND_ORDER), ("sex", tuple(Sex)), ("ethnicity_gro
 def persons_by_provider(fold: Fold) -> dict[str, dict[str, tuple | None]]:
     """provider → pseudonym → profile, for each person on a provider referral raised in the month
     (their first presentation in the month); 'all' counts each person once across providers."""
+    return fold.derived("persons_by_provider", _persons_by_provider)
+
+
+def _persons_by_provider(fold: Fold) -> dict[str, dict[str, tuple | None]]:
     found: dict[str, dict] = defaultdict(dict)
     for pr in new_referrals(fold):
         for ref, pseudonym in pr.persons:
@@ -37,7 +41,8 @@ def demographics(fold: Fold) -> list[Table]:
                          note="Each person once per provider; 'all' counts each person once overall.")
         for provider in [*providers(fold), ALL]:
             profiles = list(persons.get(provider, {}).values())
-            parts = [t.add((provider, str(v), sum(1 for p in profiles if p and p[at] == v))) for v in values]
+            found = Counter(p[at] for p in profiles if p)
+            parts = [t.add((provider, str(v), found[v])) for v in values]
             parts.append(t.add((provider, NO_PROFILE, sum(1 for p in profiles if p is None))))
             t.adds_up(parts, t.add((provider, ALL, len(profiles))))
         tables.append(t.build())
@@ -72,8 +77,10 @@ def data_quality(fold: Fold) -> Table:
                      guards=(("share_missing_percent", "missing"), ("share_missing_percent", "records")))
     for provider in [*providers(fold), ALL]:
         profiles = list(persons.get(provider, {}).values())
+        unknown = sum(1 for p in profiles if p is None)
+        lacking = Counter(field for p in profiles if p is not None for field in set(p[4]))
         for field in (*OPTIONAL_FIELDS, NO_PROFILE):
-            missing = sum(1 for p in profiles if (p is None if field == NO_PROFILE else p is None or field in p[4]))
+            missing = unknown + (0 if field == NO_PROFILE else lacking[field])
             share = round(100 * missing / len(profiles), 1) if profiles else None
             t.add((provider, field, len(profiles), missing, share))
     return t.build()

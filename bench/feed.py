@@ -1,0 +1,161 @@
+"""Probation feed benchmark: a generated caseload export fed through `pathways feed probation` into
+the embedded stack (Tansu, SQLite, the real intake and router processes) until the router has
+persisted decisions for every accepted case — rows per second and each process's peak memory, at
+two sizes, so that memory can be seen not to grow with the file."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy"))
+import stack as stack_module  # noqa: E402
+from stack import Stack  # noqa: E402
+
+from pathways_intake.feed.format import ExportFormat  # noqa: E402
+from pathways_intake.feed.generator import write_export  # noqa: E402
+
+# Decisions are the end of this path: the notifier and ledger work downstream of them and are not started.
+SERVICES = ("referral-intake", "router")
+WORK = ROOT / "var" / "bench-feed"
+TARGET_ROWS = 100_000  # the issue's target: this many rows within --target-s
+
+
+def generate(rows: int, seed: int) -> Path:
+    path = WORK / f"caseload-{rows}-{seed}.csv"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            write_export(out, rows, seed, ExportFormat.csv)
+        partial.rename(path)
+    return path
+
+
+def start(stack: Stack) -> None:
+    """Stack.start for the intake and router only (it starts whatever stack.SERVICES names)."""
+    whole = stack_module.SERVICES
+    stack_module.SERVICES = {name: whole[name] for name in SERVICES}
+    try:
+        stack.start({provider: "http://127.0.0.1:9/unused" for provider in stack.provider_secrets})
+    finally:
+        stack_module.SERVICES = whole
+
+
+def count(db: Path, sql: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            return conn.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet, or busy past the timeout
+        return -1
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's high-water resident set so far (VmHWM), read while it still runs."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmHWM for {pid}")
+
+
+def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
+    export = generate(rows, seed)
+    stack = Stack(var=WORK / f"stack-{rows}")
+    try:
+        start(stack)
+        router_db = stack.var / "router.db"
+        command = [str(Path(sys.executable).parent / "pathways"), "feed", "probation", str(export), "--json",
+                   "--exported-at", "2026-11-02T06:00:00+00:00", "--report-dir", str(stack.var)]
+        command += ["--batch-size", str(chunk)] if chunk else []
+        env = stack.env("referral-intake", 0)
+        started = time.monotonic()
+        feeder = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        output = feeder.stdout.read()
+        _, status, usage = os.wait4(feeder.pid, 0)  # the feed process's own peak RSS, from the kernel
+        feeder.returncode = os.waitstatus_to_exitcode(status)
+        fed = time.monotonic() - started
+        if feeder.returncode not in (0, 1):
+            raise RuntimeError(f"the feed exited with {feeder.returncode}")
+        summary = json.loads(output)
+        accepted = summary["created"] + summary["updated"]
+        deadline, routed = started + timeout, 0
+        while time.monotonic() < deadline:
+            routed = count(router_db, "SELECT count(*) FROM households")
+            if routed >= accepted:
+                break
+            if stack.procs["router"].poll() is not None:
+                raise RuntimeError("the router exited; see its log")
+            time.sleep(0.25)
+        done = time.monotonic() - started
+        decided = count(router_db, "SELECT count(DISTINCT referral_id) FROM decisions")
+        if decided != accepted:
+            raise RuntimeError(f"decisions for {decided} of {accepted} accepted cases after {done:.0f} s")
+        rss = {"feed": round(usage.ru_maxrss / 1024, 1),
+               **{name: peak_rss_mib(stack.procs[name].pid) for name in SERVICES}}
+        reconciled = summary["rows_read"] == rows == (summary["created"] + summary["updated"]
+                                                      + summary["unchanged"] + summary["rejected"])
+        return {"rows": rows, "elapsed_s": round(done, 2), "rows_per_s": round(rows / done, 1),
+                "feed_elapsed_s": round(fed, 2), "feed_rows_per_s": round(rows / fed, 1),
+                "router_lag_after_feed_s": round(done - fed, 2), "decisions": count(
+                    router_db, "SELECT count(*) FROM decisions"),
+                "reconciliation": {k: summary[k] for k in ("rows_read", "created", "updated", "unchanged",
+                                                           "rejected")} | {"adds_up": reconciled},
+                "peak_rss_mib": rss}
+    finally:
+        stack.stop()
+
+
+DESCRIPTION = "caseload export rows/s through the feed to persisted decisions, and peak memory at two sizes"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=20261102)
+    parser.add_argument("--chunk", type=int, help="rows per feed transaction (default: the feed's own)")
+    parser.add_argument("--timeout", type=float, default=1800, help="per size, seconds")
+    parser.add_argument("--target-s", type=float, default=60, help=f"seconds allowed for {TARGET_ROWS} rows")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/ alone")
+
+
+def run(args) -> int:
+    from bench import measure
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for rows in args.sizes:
+        measure.progress(f"{rows} rows: generating, starting the stack, feeding")
+        try:
+            runs.append(feed_once(rows, args.seed, args.chunk, args.timeout))
+        except RuntimeError as exc:
+            print(f"feed FAILED at {rows} rows: {exc}")
+            return 1
+        r = runs[-1]
+        rec = r["reconciliation"]
+        print(f"  {rows:>7} rows → {r['decisions']} decisions in {r['elapsed_s']} s: {r['rows_per_s']} rows/s "
+              f"(feed alone {r['feed_elapsed_s']} s, router done {r['router_lag_after_feed_s']} s later)")
+        print(f"          read {rec['rows_read']} = created {rec['created']} + updated {rec['updated']} + unchanged "
+              f"{rec['unchanged']} + rejected {rec['rejected']}: {'adds up' if rec['adds_up'] else 'DOES NOT ADD UP'}")
+        print("          peak RSS MiB: " + ", ".join(f"{k} {v}" for k, v in r["peak_rss_mib"].items()))
+        if not rec["adds_up"]:
+            return 1
+    largest = max(runs, key=lambda r: r["rows"])
+    result = {"runs": runs, "target": {"rows": TARGET_ROWS, "seconds": args.target_s}, "services": list(SERVICES)}
+    if largest["rows"] >= TARGET_ROWS:
+        result["target"]["met"] = largest["elapsed_s"] <= args.target_s * largest["rows"] / TARGET_ROWS
+    if len(runs) > 1:
+        smallest = min(runs, key=lambda r: r["rows"])
+        result["rss_ratio_largest_over_smallest"] = {
+            k: round(largest["peak_rss_mib"][k] / smallest["peak_rss_mib"][k], 2) for k in largest["peak_rss_mib"]}
+        print("  peak RSS largest/smallest: " + ", ".join(
+            f"{k} {v}×" for k, v in result["rss_ratio_largest_over_smallest"].items()))
+    if "met" in result["target"]:
+        print(f"  {largest['rows']} rows in {largest['elapsed_s']} s: target {TARGET_ROWS} rows in "
+              f"{args.target_s:.0f} s {'met' if result['target']['met'] else 'NOT met'}")
+    if not args.no_write:
+        result["machine"] = measure.machine("faststream", "aiokafka", "aiosqlite", "SQLAlchemy")
+        print(f"  wrote {measure.write_result('feed', result).name} in bench/results/")
+    return 0

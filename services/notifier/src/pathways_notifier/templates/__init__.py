@@ -1,0 +1,1 @@
+"""The inbox pages' Jinja2 templates and stylesheet (package data)."""
