@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import subprocess
@@ -104,7 +105,7 @@ async def timed_runs(url: str, month: str, out: Path, repeat: int) -> dict:
     from pathways_ledger.domain.report.config import Month
     from pathways_ledger.service_layer.reports import REPORTED, collector_paused, monthly_report, rendered
     ledger, wanted = bootstrap(database_url=url), Month.parse(month)
-    runs, outputs = [], set()
+    runs, outputs, load = [], set(), [round(x, 2) for x in os.getloadavg()]
     for n in range(1, repeat + 1):
         wall, cpu = time.perf_counter(), time.process_time()
         result = await monthly_report(wanted, store=ledger.store)
@@ -127,7 +128,7 @@ async def timed_runs(url: str, month: str, out: Path, repeat: int) -> dict:
     read_s = time.perf_counter() - start
     await ledger.close()
     return {"runs": runs, "events_read": result.events_read, "identical_outputs": len(outputs) == 1,
-            "read_decode_only_s": round(read_s, 3)}
+            "read_decode_only_s": round(read_s, 3), "load_average_before_runs": load}
 
 
 def run(args: argparse.Namespace) -> int:

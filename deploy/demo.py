@@ -2,8 +2,11 @@
 
 Starts the embedded broker and the four services as processes, plus a stand-in endpoint for each
 of the five providers that verifies signatures; posts the example referrals and 50 generated
-households; waits until every provider referral is delivered and in the ledger; prints the table
-and the ledger verification; stops everything. Exits non-zero if anything failed.
+households; waits until every provider referral is delivered and in the ledger; prints the table;
+runs the probation auto-feed; has the providers work one household's referrals through their API,
+Magistra → POPS → TMUK by onward referrals, and prints the chain as the ledger traces it; shows a
+capacity change; writes the monthly report; prints the ledger verification; stops everything.
+Exits non-zero if anything failed.
 """
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+import demo_pathway  # noqa: E402
 import demo_probation  # noqa: E402
+import demo_report  # noqa: E402
 from demo_providers import DemoProviders  # noqa: E402
 from stack import ROOT, Stack  # noqa: E402
 
@@ -115,12 +120,21 @@ def main() -> int:
         duplicates = sum(c - 1 for c in providers.counts.values())
         print(f"\n{rows} provider referrals raised; the providers received {received} "
               f"(signatures verified, {len(providers.rejected)} rejected, {duplicates} repeated).")
+        desk = demo_pathway.Desk(stack)
+        direct = demo_pathway.close_direct_referrals(desk, done[demo_pathway.HOUSEHOLD][0])
         print("\nThe probation auto-feed: no one has to remember to refer.")
         fed = demo_probation.run(stack)
+        print(f"\nProviders at work: {demo_pathway.HOUSEHOLD} travels Magistra → POPS → TMUK by onward referrals.")
+        traced = demo_pathway.show_trace(desk, demo_pathway.onward_chain(desk, direct))
+        released = demo_pathway.capacity_change(
+            desk, lambda doc: next(iter(post_all(stack.urls["referral-intake"], [("stretch", doc)],
+                                                 stack.headers("referrer")).values())))
+        reported = demo_report.run(stack)
         verify = subprocess.run([str(Path(sys.executable).parent / "pathways"), "ledger", "verify",
                                  "--database-url", stack.database_url("ledger")], capture_output=True, text=True)
-        print(f"Ledger verification: {(verify.stdout or verify.stderr).strip()}")
-        ok = verify.returncode == 0 and received == rows and not providers.rejected and fed
+        print(f"\nLedger verification: {(verify.stdout or verify.stderr).strip()}")
+        ok = (verify.returncode == 0 and not providers.rejected and fed and traced and released and reported
+              and received == rows)
         print("\nDemo finished: " + ("everything delivered and recorded." if ok else "FAILED."))
         return 0 if ok else 1
     except Exception as exc:

@@ -41,12 +41,12 @@ def publish_events(bootstrap: str) -> list[tuple[str, str]]:
     return published
 
 
-def show_event_referrals(client: httpx.Client, published, timeout: float = 60) -> bool:
+def show_event_referrals(client: httpx.Client, published, case_key: bytes, timeout: float = 60) -> bool:
     print(f"\nHMPPS domain events published to {HMPPS_TOPIC}: {len(published)} stage changes and one type "
           "the feed does not act on (logged and skipped)")
     ok, deadline = True, time.monotonic() + timeout
     for event_type, crn in published:
-        referral_id = case_referral_id(crn)
+        referral_id = case_referral_id(crn, case_key)
         status = None
         while time.monotonic() < deadline:
             response = client.get(f"/v1/referrals/{referral_id}")
@@ -67,5 +67,5 @@ def run(stack: Stack) -> bool:
     with httpx.Client(base_url=stack.urls["referral-intake"], timeout=30, headers=stack.headers()) as client:
         summary = feed_caseload(client)
         published = publish_events(stack.broker.bootstrap_servers)
-        ok = show_event_referrals(client, published)
+        ok = show_event_referrals(client, published, stack.secrets["pseudonym_key"].encode())
     return ok and summary["rows_read"] == summary["created"] + summary["updated"] + summary["unchanged"] + summary["rejected"]

@@ -63,6 +63,9 @@ class Stack:
                    MASTER_KEY=self.secrets["master_key"], TOKENS_FILE=str(self.var / "tokens.jsonl"),
                    INTAKE_TOKEN=self.tokens["notifier"],
                    INTAKE_URL=self.urls.get("referral-intake", ""), PROVIDERS_FILE=str(self.var / "providers.json"),
+                   # The notifier's inbox pages refer onward through the router and link to themselves.
+                   ROUTER_URL=self.urls.get("router", ""), INBOX_BASE_URL=self.urls.get("notifier", ""),
+                   FIRST_CONTACT_WORKING_DAYS="5", REPORT_FIRST_CONTACT_WORKING_DAYS="5",
                    OUTBOX_POLL_INTERVAL_MS="50", REEVALUATION_INTERVAL_S="5", WORKER_INTERVAL_S="0.2",
                    PROBATION_CASE_SOURCE=f"file:{ROOT / 'examples' / 'probation' / 'cases.json'}")
         env.update(self.extra_env)

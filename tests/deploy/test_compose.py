@@ -140,7 +140,8 @@ def test_secrets_only_arrive_through_substitution(model):
     for name, service in raw["services"].items():
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"PASSWORD|TOKEN|KEY|SECRET", key) and not key.endswith("_FILE"):  # a path
-                assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)), f"{name}.{key} is not a required substitution"
+                # Required, or optional and empty unless given (an SMTP login, the inbox's signing key).
+                assert re.fullmatch(r"\$\{\w+(:\?[^}]+|:-)\}", str(value)), f"{name}.{key} is not a substitution"
             if "://" in str(value) and "@" in str(value):
                 assert re.search(r":\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:", value), f"{name}.{key}"
     resolved = model["services"]
@@ -151,10 +152,25 @@ def test_secrets_only_arrive_through_substitution(model):
 
 def test_the_notifier_reads_its_providers_from_the_mounted_file(model):
     notifier = model["services"]["notifier"]
-    [secret] = notifier["secrets"]
+    [secret] = [s for s in notifier["secrets"] if s["source"] == "providers"]
     assert notifier["environment"]["PROVIDERS_FILE"] == f"/run/secrets/{secret['target']}"
     assert model["secrets"][secret["source"]]["file"] == SECRETS["PATHWAYS_PROVIDERS_FILE"]
     assert notifier["environment"]["INTAKE_URL"] == "http://referral-intake:8001"
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_every_app_reads_the_api_tokens_from_the_mounted_file(model, app):
+    service = model["services"][app]
+    [secret] = [s for s in service["secrets"] if s["source"] == "tokens"]
+    assert service["environment"]["TOKENS_FILE"] == f"/run/secrets/{secret['target']}"
+    assert model["secrets"]["tokens"]["file"] == SECRETS["PATHWAYS_TOKENS_FILE"]
+
+
+def test_the_notifier_reaches_the_router_and_mail_is_optional(model):
+    env = model["services"]["notifier"]["environment"]
+    assert env["ROUTER_URL"] == "http://router:8002"
+    assert (env["SMTP_HOST"], env["SMTP_PASSWORD"], env["FIRST_CONTACT_WORKING_DAYS"]) == ("", "", "5")
+    assert model["services"]["ledger"]["environment"]["REPORT_FIRST_CONTACT_WORKING_DAYS"] == "5"
 
 
 def test_the_example_providers_file_names_every_webhook_provider_and_refuses_placeholders():

@@ -130,7 +130,7 @@ def delivery_problems(providers, expected: dict[str, Expected], revision: int = 
     return problems
 
 
-def personal_values(docs: list[dict], *, dates_of_birth: bool = True) -> set[str]:
+def personal_values(docs: list[dict]) -> set[str]:
     """Every clear personal value in the referrals posted: names, dates of birth, contact details,
     CRN/NOMS numbers and the referrer's own name and email."""
     found = set()
@@ -141,8 +141,7 @@ def personal_values(docs: list[dict], *, dates_of_birth: bool = True) -> set[str
             found |= {person.get("given_name"), person.get("family_name"), person.get("postcode")}
             found |= {i["value"] for i in person.get("identifiers", [])}
             found |= set((person.get("contact") or {}).values())
-            if dates_of_birth:
-                found.add(person.get("date_of_birth"))
+            found.add(person.get("date_of_birth"))
     # Names of three letters or fewer would match inside ordinary words; none are in the samples.
     return {v for v in found if isinstance(v, str) and len(v) > 3}
 

@@ -85,7 +85,8 @@ def test_a_provider_failing_half_the_time_still_receives_everything(launch):
     assert support.repeats(platform.providers) == 0  # a refused attempt is retried, never double-counted
     attempts = [p["attempts"] for status, _ in done.values() for p in status["provider_referrals"]]
     assert len(attempts) == len(expected) and sum(attempts) > len(attempts), attempts  # retries happened
-    assert httpx.get(f"{platform.stack.urls['notifier']}/v1/deliveries", params={"status": "dead"}).json() == []
+    assert httpx.get(f"{platform.stack.urls['notifier']}/v1/deliveries", params={"status": "dead"},
+                     headers=platform.stack.headers()).json() == []
 
 
 def test_a_provider_down_is_dead_lettered_then_replayed_once_it_is_back(launch):
@@ -99,7 +100,8 @@ def test_a_provider_down_is_dead_lettered_then_replayed_once_it_is_back(launch):
 
     def dead():
         return {d["provider_referral_id"]: d for d in
-                httpx.get(f"{notifier}/v1/deliveries", params={"status": "dead"}, timeout=10).json()}
+                httpx.get(f"{notifier}/v1/deliveries", params={"status": "dead"}, timeout=10,
+                          headers=platform.stack.headers()).json()}
 
     deadline = time.monotonic() + 60
     progress.wait_until(lambda: tmuk - set(dead()), deadline, "TMUK deliveries dead-lettered")
@@ -113,7 +115,8 @@ def test_a_provider_down_is_dead_lettered_then_replayed_once_it_is_back(launch):
 
     platform.providers.down.clear()
     first, *rest = sorted(d["webhook_id"] for d in dead().values())
-    assert httpx.post(f"{notifier}/v1/deliveries/{first}/replay", timeout=10).status_code == 200
+    assert httpx.post(f"{notifier}/v1/deliveries/{first}/replay", timeout=10,
+                      headers=platform.stack.headers()).status_code == 200
     replay = progress.pathways("deliveries", "replay", "--all-dead",
                                "--database-url", platform.stack.database_url("notifier"))
     assert replay.returncode == 0, replay.stderr

@@ -16,11 +16,11 @@ MASTER_KEY = "bWFzdGVyLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU="  # base64 of 32 byte
 TOKENS = {"referrer": "fp_test-referrer", "admin": "fp_test-admin", "internal": "fp_test-internal",
           "commissioner": "fp_test-commissioner", "provider:pops": "fp_test-pops"}
 ADMIN = {"Authorization": f"Bearer {TOKENS['admin']}"}
-# Names, identifiers and contact details: they never leave the intake except through the internal
-# document endpoint. (The date of birth does, in the routing view: the router computes ages from it.)
+# Names, dates of birth, identifiers and contact details: they never leave the intake except through
+# the internal document endpoint (events carry ages in whole years instead of dates of birth).
 IDENTIFYING = ("Sam", "Ashworth", "Ann", "Pat Officer", "X000001", "A1234BC", "07700900123", "L4 0TH",
-               "sam@example.org")
-CLEAR = IDENTIFYING + ("2004-06-14",)
+               "sam@example.org", "2004-06-14")
+CLEAR = IDENTIFYING
 REFERRAL = {
     "schema_version": "1", "referral_id": "7d0c1c0e-8a55-4f4e-9a51-0f3c9b1e2a10",
     "referred_at": "2026-11-02T09:30:00Z",

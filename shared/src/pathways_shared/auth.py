@@ -139,6 +139,10 @@ def revoke_token(path: Path, name: str) -> bool:
     return found
 
 
+# What a route guarded by `authenticated` or `requiring` may also answer, for its OpenAPI document.
+RESPONSES = {401: {"description": "No bearer token, or one unknown or revoked"},
+             403: {"description": "The token's scopes do not allow this"}}
+
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiToken",
                     description="An API token (`pathways token create`); its scopes decide what it may do")
 

@@ -5,8 +5,8 @@ import asyncio
 from typing import Any
 
 import prometheus_client
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +20,7 @@ def ops_router(engine: AsyncEngine, broker: Any | None = None, *, registry=prome
         async def healthz() -> dict:
             return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", responses={503: {"description": "The database or the broker is not reachable"}})
     async def readyz() -> JSONResponse:
         checks = {"database": await _database_ok(engine)}
         if broker is not None:
@@ -28,7 +28,7 @@ def ops_router(engine: AsyncEngine, broker: Any | None = None, *, registry=prome
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=PlainTextResponse)  # the Prometheus text format
     async def metrics() -> Response:
         return Response(prometheus_client.generate_latest(registry), media_type=prometheus_client.CONTENT_TYPE_LATEST)
 
@@ -50,6 +50,52 @@ async def _broker_ok(broker: Any) -> bool:
         return bool(await broker.ping(timeout=3))
     except Exception:
         return False
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body is read once it passes the limit (FastAPI lets an HTTPException through)."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+        self.limit = limit
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body over `limit` bytes with 413 before the app reads it, whether
+    its length is declared or it is streamed. Answers {"problems": [...]} as every API here."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        too_large = JSONResponse({"problems": [{"path": "(body)", "type": "body_too_large", "message":
+                                                f"the request body is larger than {self.limit} bytes"}]}, 413)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await too_large(scope, receive, send)
+        seen, started = 0, False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge(self.limit)
+            return message
+
+        async def sending(message):
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except BodyTooLarge:
+            if started:
+                raise
+            await too_large(scope, receive, send)
 
 
 def serve(app: Any, host: str, port: int) -> None:

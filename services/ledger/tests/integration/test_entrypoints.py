@@ -5,6 +5,7 @@ import sys
 
 import httpx
 import pytest
+from pathways_shared.auth import TokenStore
 from pathways_shared.settings import Settings
 
 from pathways_ledger.entrypoints.http import create_app
@@ -58,8 +59,10 @@ async def test_a_database_without_a_ledger_exits_2(tmp_path):
 @pytest.fixture
 async def client(ledger, db_url):
     app = create_app(Settings(service_name="ledger", database_url=db_url))
+    app.state.tokens = TokenStore.of([("commissioner", "tok-comm", ["commissioner"])])  # the trail needs it
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ledger") as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ledger",
+                                     headers={"Authorization": "Bearer tok-comm"}) as http:
             yield http
 
 

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_router.adapters.rulebook_yaml import load_rulebook
+from pathways_router.domain.compiled import CompiledRulebook
 from pathways_shared.broker.topics import Topics, topics_for
 from pathways_shared.db import create_plumbing_tables, make_engine
 from pathways_shared.outbox import OutboxRelay
@@ -23,12 +24,12 @@ from .adapters.mailboxes import load_mailboxes
 from .adapters.smtp import SmtpServer
 from .adapters.tables import metadata
 from .domain.working_days import ENGLAND_AND_WALES_BANK_HOLIDAYS, Timeliness
-from .service_layer.channels import EmailChannel, WebhookChannel
+from .service_layer.channels import ConsentGate, EmailChannel, WebhookChannel
 from .service_layer.delivery import DeliveryWorker, RetryPolicy
 from .service_layer.handlers import NotifierService
 from .service_layer.lifecycle import ProviderReferrals
 from .service_layer.lifecycle_views import Households
-from .service_layer.outcomes import Outcomes
+from .service_layer.reminder_delivery import OutcomesWithReminders, ReminderSource, reminder_channels
 from .service_layer.reminders import FirstContactReminders
 
 
@@ -96,16 +97,18 @@ class Notifier:
     reminders: FirstContactReminders | None = None
 
 
-def provider_fields(rulebook_path: Path | None = None) -> tuple[dict[str, list[str]], frozenset[str]]:
+def provider_fields(rulebook_path: Path | None = None, *, book: CompiledRulebook | None = None,
+                    ) -> tuple[dict[str, list[str]], frozenset[str]]:
     """Each provider's allowed fields, and the providers reached by webhook, from the rulebook."""
-    providers = load_rulebook(rulebook_path).source.providers
+    providers = (book or load_rulebook(rulebook_path)).source.providers
     return ({p.id: list(p.fields) for p in providers},
             frozenset(p.id for p in providers if "webhook" in p.channels))
 
 
-def provider_channels(rulebook_path: Path | None = None) -> dict[str, list[str]]:
+def provider_channels(rulebook_path: Path | None = None, *, book: CompiledRulebook | None = None,
+                      ) -> dict[str, list[str]]:
     """Each provider's channels, from the rulebook (webhook, email, inbox)."""
-    return {p.id: list(p.channels) for p in load_rulebook(rulebook_path).source.providers}
+    return {p.id: list(p.channels) for p in (book or load_rulebook(rulebook_path)).source.providers}
 
 
 def bootstrap(settings: NotifierSettings | None = None, *, endpoints: dict[str, Endpoint] | None = None,
@@ -113,8 +116,9 @@ def bootstrap(settings: NotifierSettings | None = None, *, endpoints: dict[str, 
     settings = settings or NotifierSettings()
     engine = make_engine(settings.db_url())
     topics = topics_for(settings)
-    fields, _ = provider_fields(settings.rulebook_path)
-    channels = provider_channels(settings.rulebook_path)
+    book = load_rulebook(settings.rulebook_path)   # fields, channels and consent gates: loaded once
+    fields, _ = provider_fields(book=book)
+    channels = provider_channels(book=book)
     if endpoints is None:
         endpoints = load_endpoints(settings.providers_file)
     if mailboxes is None:
@@ -122,16 +126,22 @@ def bootstrap(settings: NotifierSettings | None = None, *, endpoints: dict[str, 
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
     relay = OutboxRelay.from_settings(engine, settings)
     intake = IntakeClient(settings.intake_url, settings.intake_token.get_secret_value(), http)
-    outcomes = Outcomes(engine, topics, relay.wake)
+    outcomes = OutcomesWithReminders(engine, topics, relay.wake)
+    gate = ConsentGate(book, settings.current_date)
+    webhook = WebhookChannel(endpoints, fields, intake, http, settings.current_date, gate)
+    email = EmailChannel(settings.smtp_server(), mailboxes, settings.inbox_base_url, intake, gate)
     worker = DeliveryWorker(engine, {
-        "webhook": WebhookChannel(endpoints, fields, intake, http, settings.current_date),
-        "email": EmailChannel(settings.smtp_server(), mailboxes, settings.inbox_base_url),
+        "webhook": webhook,
+        "email": email,
+        **reminder_channels(webhook, email, ReminderSource(engine, lambda: reminders.timeliness)),
     }, outcomes, settings.retry_policy(), rng)
     timeliness = settings.timeliness()
     referrals = ProviderReferrals(engine, topics, Households(intake, fields), settings.current_date, timeliness,
                                   relay.wake)
-    reminders = FirstContactReminders(engine, topics, settings.current_date, timeliness, relay.wake)
-    return Notifier(settings, engine, topics, NotifierService(engine, channels), worker, relay, http,
+    service = NotifierService(engine, channels)
+    reminders = FirstContactReminders(engine, topics, settings.current_date, timeliness,
+                                      lambda: (relay.wake(), worker.wake()), service.pushed)
+    return Notifier(settings, engine, topics, service, worker, relay, http,
                     intake, fields, channels, referrals, reminders)
 
 

@@ -84,7 +84,7 @@ async def test_an_email_provider_gets_a_link_and_no_personal_data(notifier_with,
     assert f"https://pathways.example/inbox/referrals/{prid}" in message.get_content()
     assert message["Message-ID"] == f"<{prid}_1_email@family-pathways>"
     assert scan(received) == []
-    assert intake.requests == 0, "nothing about the household is fetched for an email"
+    assert intake.requests == 1, "the household is fetched only to ask the consent gate, never sent"
     assert not webhook.requests
 
     wid = delivery_id(prid, 1, "email")

@@ -13,6 +13,7 @@ import uvicorn
 from pathways_notifier.bootstrap import NotifierSettings
 from pathways_notifier.domain.delivery import webhook_id
 from pathways_notifier.entrypoints.app import create_app
+from pathways_shared.auth import TokenStore
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.testing.fixtures import publish_events, read_topic
 
@@ -41,6 +42,7 @@ async def running(kafka_settings, db_url, intake, webhook, tmp_path):
         intake_url=intake.url, intake_token=INTAKE_TOKEN, providers_file=providers, today=date(2026, 11, 2),
         backoff_base_s=0.01, backoff_cap_s=0.05, max_attempts=2, worker_interval_s=0.05)
     app = create_app(settings, broker_registry=prometheus_client.CollectorRegistry())
+    app.state.tokens = TokenStore.of([("admin", "tok-admin", ["admin"])])  # /v1/deliveries is the admin's
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
@@ -48,7 +50,8 @@ async def running(kafka_settings, db_url, intake, webhook, tmp_path):
     while not server.started:
         assert not task.done(), "the app failed to start"
         await asyncio.sleep(0.05)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}") as client:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
+                                 headers={"Authorization": "Bearer tok-admin"}) as client:
         yield settings, client
     server.should_exit = True
     await task

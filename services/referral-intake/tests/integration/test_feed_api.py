@@ -16,10 +16,11 @@ from pathways_intake.feed.generator import write_export
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 
-from ..conftest import ADMIN, token_store
+from ..conftest import ADMIN, PSEUDONYM_KEY, token_store
 
 pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
+KEY = PSEUDONYM_KEY.encode()
 
 
 def example_row(line: int) -> dict:
@@ -42,7 +43,7 @@ async def test_an_uploaded_export_answers_its_summary_and_rejections(api):
     assert body["source_name"] == "caseload-example.csv" and body["rejections_complete"] is True
     assert [(r["line"], r["problems"][0]["field"]) for r in body["rejections"]] == [(7, "stage"), (12, "fm2_carer_ref")]
     assert "Dean" not in answer.text and "X900006" not in answer.text, "no value from a row comes back"
-    _, document = await intake.service.referral_document(case_referral_id("X900001"))
+    _, document = await intake.service.referral_document(case_referral_id("X900001", KEY))
     assert document["source"]["organisation"] == "PS Merseyside"
     assert document["referred_at"].startswith("2026-11-02T06:00")
 

@@ -18,9 +18,12 @@ from pathways_intake.feed.service import CaseloadFeed
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 
+from ..conftest import PSEUDONYM_KEY
+
 pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "probation" / "caseload-example.csv"
 EXPORTED = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+KEY = PSEUDONYM_KEY.encode()
 
 
 def example_rows() -> list[dict]:
@@ -38,7 +41,7 @@ def as_csv(rows: list[dict], columns=None) -> bytes:
 
 async def feed(intake, data: bytes, fmt=ExportFormat.csv, *, chunk_rows=500, exported_at=EXPORTED):
     return await CaseloadFeed(intake.service, chunk_rows).feed(
-        io.BytesIO(data), fmt, ExportContext(exported_at, "Probation Service North West"), source_name="export")
+        io.BytesIO(data), fmt, ExportContext(exported_at, "Probation Service North West", KEY), source_name="export")
 
 
 async def events(intake) -> list:
@@ -64,7 +67,7 @@ async def test_the_example_export_creates_its_cases_and_quarantines_its_two_bad_
     assert fields(quarantined[7]) == {("stage", "enum")} and "X900006" in quarantined[7].raw
     assert fields(quarantined[12]) == {("fm2_carer_ref", "unknown_carer_ref")}
     assert {r.status for r in quarantined.values()} == {"open"}
-    revision, document = await intake.service.referral_document(case_referral_id("X900001"))
+    revision, document = await intake.service.referral_document(case_referral_id("X900001", KEY))
     assert revision == 1 and document["referred_at"].startswith("2026-11-02T06:00")
     assert document["source"] == {"type": "probation_auto_feed", "organisation": "Probation Service North West"}
     announced = await events(intake)
@@ -98,7 +101,7 @@ async def test_a_changed_case_is_updated_and_announced_with_its_changed_fields(a
                                       "index_person.consent_to_contact_family": 1, "index_person.contact": 1}
     updates = [e for e in await events(intake) if e.eventType == EventType.referral_updated]
     by_case = {e.referralId: e.additionalInformation for e in updates}
-    moved = by_case[case_referral_id("X900002")]
+    moved = by_case[case_referral_id("X900002", KEY)]
     assert moved["changed_fields"] == ["index_person.release_date", "index_person.stage"]
     assert moved["cause"] == "caseload_export" and moved["revision"] == 2
     assert moved["routing_view"]["index_person"]["stage"] == "approved_premises"
@@ -119,7 +122,7 @@ async def test_a_crn_repeated_in_the_file_is_quarantined_after_its_first_row(api
     quarantined = await rejections(intake, summary.batch_id)
     assert fields(quarantined[14]) == {("crn", "duplicate_crn")} and "line 3" in quarantined[14].problems[0]["reason"]
     assert fields(quarantined[15]) == {("crn", "duplicate_crn")} and "line 7" in quarantined[15].problems[0]["reason"]
-    _, document = await intake.service.referral_document(case_referral_id("X900002"))
+    _, document = await intake.service.referral_document(case_referral_id("X900002", KEY))
     assert document["index_person"]["stage"] == "licence", "the first row is the one applied"
 
 
@@ -177,7 +180,7 @@ async def test_a_corrected_row_sent_for_its_line_is_applied_and_settles_it(api):
     assert still_wrong.status == "open" and ("risk_band", "unknown_column") in fields(still_wrong)
     done = await resubmission.resubmit(intake.service, summary.batch_id, 12, dict(row, fm2_carer_ref="p1"))
     assert done.status == "resubmitted" and done.applied.outcome == "created"
-    assert done.applied.referral_id == case_referral_id("X900011")
+    assert done.applied.referral_id == case_referral_id("X900011", KEY)
     assert (await rejections(intake, summary.batch_id))[12].status == "resubmitted"
     assert await resubmission.resolve(intake.service, summary.batch_id, 7) == "resolved"
     assert await resubmission.resolve(intake.service, summary.batch_id, 12) == "resubmitted"

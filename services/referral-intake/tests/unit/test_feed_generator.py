@@ -15,7 +15,7 @@ from pathways_intake.feed.summary import BatchSummary, SummaryDoesNotAddUp
 from pathways_shared.contracts.referral_v1 import parse_referral
 from pathways_shared.testing.households import generate_households
 
-CONTEXT = ExportContext(datetime(2026, 11, 2, 6, tzinfo=UTC))
+CONTEXT = ExportContext(datetime(2026, 11, 2, 6, tzinfo=UTC), case_key=b"test-pseudonym-key-0123456789")
 
 
 def comparable(referral) -> dict:

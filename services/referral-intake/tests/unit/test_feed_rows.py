@@ -14,7 +14,8 @@ from pathways_intake.feed.rows import ExportContext
 from pathways_intake.feed.service import text_of
 
 EXPORTED = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
-CONTEXT = ExportContext(EXPORTED, "Probation Service North West")
+KEY = b"test-pseudonym-key-0123456789"
+CONTEXT = ExportContext(EXPORTED, "Probation Service North West", KEY)
 ROW = {"crn": "x123456", "noms": "a1234bc", "given_name": "Sam", "family_name": "Ashworth",
        "date_of_birth": "2004-06-14", "sex": "male", "local_authority": "liverpool", "needs": "housing; mentoring",
        "phone": "07700900123", "stage": "custody", "release_date": "2026-12-21", "establishment": "lpi",
@@ -49,7 +50,7 @@ def test_a_row_becomes_the_cases_household_referral():
     export, [row] = read(csv_export(ROW))
     assert export.file_problems == [] and row.line == 2 and row.result.problems == []
     referral = row.result.referral
-    assert referral.effective_id() == case_referral_id("X123456") and row.result.crn == "X123456"
+    assert referral.effective_id() == case_referral_id("X123456", KEY) and row.result.crn == "X123456"
     assert referral.referred_at == EXPORTED
     assert referral.source.type == "probation_auto_feed" and referral.source.organisation == "Probation Service North West"
     index = referral.index_person

@@ -19,6 +19,8 @@ from pathways_shared.events import MalformedEvent
 
 ALL = [*samples.ACTED_ON_SAMPLES, samples.NOT_ACTED_ON_SAMPLE]
 
+KEY = b"test-pseudonym-key-0123456789"
+
 
 @pytest.fixture
 def cases_file(request):
@@ -100,12 +102,12 @@ async def test_the_case_file_finds_cases_by_crn_or_noms_number(cases_file, tmp_p
 async def test_a_case_makes_a_household_referral_under_its_case_id(cases_file):
     record = await FileCaseSource(cases_file).get_case(CaseIdentifiers(crn="P100001"))
     referral = household_referral(record, CaseStage(Stage.licence, date(2022, 5, 4)),
-                                  referred_at=datetime(2022, 5, 4, 8, tzinfo=UTC))
+                                  referred_at=datetime(2022, 5, 4, 8, tzinfo=UTC), case_key=KEY)
     index = referral.index_person
     assert (index.stage, index.release_date) == (Stage.licence, date(2022, 5, 4))
     assert [(i.type.value, i.value) for i in index.identifiers] == [("CRN", "P100001"), ("NOMS", "A0001AA")]
     assert referral.source.type.value == "probation_auto_feed" and len(referral.family_members) == 2
-    assert referral.effective_id() == case_referral_id("P100001")
+    assert referral.effective_id() == case_referral_id("P100001", KEY)
 
 
 def test_the_case_source_setting_names_a_file_or_an_api():

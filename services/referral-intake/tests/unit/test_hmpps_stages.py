@@ -1,4 +1,6 @@
 """Which stage each HMPPS event puts a person in, worked out against what is known of the case."""
+import hashlib
+import hmac
 from datetime import date, timedelta
 
 import pytest
@@ -80,8 +82,18 @@ def test_retries_back_off_doubling_up_to_the_longest_delay():
 
 
 def test_a_case_has_one_referral_id_whoever_derives_it():
-    assert case_referral_id(" x123456 ") == case_referral_id("X123456")
-    assert case_referral_id("X123456") != case_referral_id("X123457")
-    assert str(case_referral_id("X123456")) == "bcee9687-a827-58b1-b156-80b7db43fb62"  # stable across releases
+    key = b"test-pseudonym-key-0123456789"
+    assert case_referral_id(" x123456 ", key) == case_referral_id("X123456", key)
+    assert case_referral_id("X123456", key) != case_referral_id("X123457", key)
+    assert str(case_referral_id("X123456", key)) == "64acf06e-6b42-8f55-b4cd-087a3501486c"  # stable across releases
+    # HMAC-SHA256 of the CRN, its first 128 bits with the version (8) and variant bits set.
+    digest = hmac.new(key, b"probation-case:X123456", hashlib.sha256).hexdigest()
+    made = case_referral_id("X123456", key)
+    assert made.hex[:12] + made.hex[13:16] + made.hex[17:] == digest[:12] + digest[13:16] + digest[17:32]
+    assert made.version == 8
+    # Keyed: without the key, enumerating CRNs finds nothing (another key, another id).
+    assert case_referral_id("X123456", b"another-key-0123456789") != case_referral_id("X123456", key)
     with pytest.raises(ValueError):
-        case_referral_id("  ")
+        case_referral_id("  ", key)
+    with pytest.raises(ValueError):
+        case_referral_id("X123456", b"")

@@ -1,10 +1,14 @@
 """Consent changes to a stored document, content equality, and the status a referral reports."""
+import hashlib
+import hmac
 import json
 
 import pytest
 
 from pathways_intake.domain.progress import Delivery, ReferralStatus, referral_status
-from pathways_intake.domain.referrals import PersonNotInReferral, content_hash, stored_document, with_consent
+from pathways_intake.domain.referrals import (
+    PersonNotInReferral, content_hash, stored_document, unkeyed_content_hash, with_consent,
+)
 from pathways_shared.contracts.referral_v1 import parse_referral
 from pathways_shared.contracts.vocabulary import Consent
 
@@ -31,12 +35,23 @@ def test_unchanged_consent_is_no_change_and_an_unknown_person_is_refused(referra
         with_consent(document, "nobody", Consent.granted)
 
 
+KEY = b"test-pseudonym-key-0123456789"
+
+
 def test_content_is_compared_as_the_contract_reads_it(referral):
     reordered = json.loads(json.dumps(referral, sort_keys=True))
     reordered["index_person"]["given_name"] = "  Sam "
-    assert content_hash(parse_referral(reordered)) == content_hash(parse_referral(referral))
+    assert content_hash(parse_referral(reordered), KEY) == content_hash(parse_referral(referral), KEY)
     referral["family_members"][0]["age_years"] = 48
-    assert content_hash(parse_referral(referral)) != content_hash(parse_referral(reordered))
+    assert content_hash(parse_referral(referral), KEY) != content_hash(parse_referral(reordered), KEY)
+
+
+def test_the_content_digest_is_keyed(referral):
+    parsed = parse_referral(referral)
+    canonical = json.dumps(stored_document(parsed), sort_keys=True, separators=(",", ":")).encode()
+    assert content_hash(parsed, KEY) == hmac.new(KEY, canonical, hashlib.sha256).hexdigest()
+    assert content_hash(parsed, KEY) != content_hash(parsed, b"another-key-0123456789")
+    assert hashlib.sha256(canonical).hexdigest() == unkeyed_content_hash(parsed) != content_hash(parsed, KEY)
 
 
 def test_the_stored_document_carries_its_effective_id(referral):

@@ -13,7 +13,7 @@ from pathways_intake.feed.parser import read_export
 from pathways_intake.feed.rows import ExportContext
 from pathways_intake.hmpps.messages import decode, identify
 
-CONTEXT = ExportContext(exported_at=datetime(2026, 11, 1, tzinfo=UTC))
+CONTEXT = ExportContext(exported_at=datetime(2026, 11, 1, tzinfo=UTC), case_key=b"test-pseudonym-key-0123456789")
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),

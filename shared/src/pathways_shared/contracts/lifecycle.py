@@ -56,6 +56,7 @@ class ReasonCode(StrEnum):
     at_capacity = "at_capacity"                                     # F13
     transferred_prison = "transferred_prison"                       # F16
     in_custody = "in_custody"                                       # on hold while the person is inside
+    consent_withdrawn = "consent_withdrawn"                         # its consent gate closed before delivery
 
 
 def allowed_next(status: Status) -> list[str]:

@@ -1,7 +1,8 @@
 """What each event carries in `additionalInformation` (the envelope is pathways_shared.events).
 
-Events never carry names, contact details, identifiers or free text: the intake keeps those.
-The routing view is the referral with those removed, enough for the router to decide.
+Events never carry names, dates of birth, contact details, identifiers or free text: the intake
+keeps those. The routing view is the referral with those removed and ages in whole years, enough
+for the router to decide.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .ages import age_on, london_day
 from .lifecycle import ContactMethod, ReasonCode, StarReading, Status
 from .profiles import PersonProfile, household_profiles
 from .referral_v1 import HouseholdReferral
@@ -21,12 +23,17 @@ PERSONAL_FIELDS = ("given_name", "family_name", "identifiers", "contact", "postc
 SOURCE_PERSONAL_FIELDS = ("contact_name", "contact_email")
 
 
-def routing_view(referral: HouseholdReferral) -> dict:
+def routing_view(referral: HouseholdReferral, ages_on: date | None = None) -> dict:
+    """The referral without personal fields; each date of birth replaced by the age in whole years
+    on `ages_on` (default: the referral day), which only the intake can compute."""
     doc = referral.model_dump(mode="json", exclude_none=True)
     doc["referral_id"] = str(referral.effective_id())
-    for person in [doc["index_person"], *doc.get("family_members", [])]:
+    on = ages_on or london_day(referral.referred_at)
+    for model, person in zip(referral.persons(), [doc["index_person"], *doc.get("family_members", [])]):
         for name in PERSONAL_FIELDS:
             person.pop(name, None)
+        if person.pop("date_of_birth", None) is not None:
+            person["age_years"] = age_on(model, on)
     for name in SOURCE_PERSONAL_FIELDS:
         doc["source"].pop(name, None)
     return doc
@@ -130,7 +137,7 @@ class ProviderReferralStatusChanged(_Payload):
     provider_referral_id: uuid.UUID
     referral_id: uuid.UUID
     provider: str
-    from_status: Status
+    from_status: Status | None          # None: cancelled before it was ever delivered
     to_status: Status
     reason: ReasonCode | None = None
     changed_at: datetime
@@ -175,15 +182,16 @@ class ProviderCapacityChanged(_Payload):
 
 
 def referral_submitted_event(referral: HouseholdReferral, *, revision: int, received_at: datetime,
-                             pseudonym_key: bytes):
-    """The ReferralSubmitted event for a stored referral: routing view and pseudonyms, nothing clear."""
+                             pseudonym_key: bytes, ages_on: date | None = None):
+    """The ReferralSubmitted event for a stored referral: routing view (ages on `ages_on`) and
+    pseudonyms, nothing clear."""
     from ..events import EventType, new_event
     from ..privacy import household_pseudonyms
 
     pseudonyms = household_pseudonyms(referral, pseudonym_key)
     payload = ReferralSubmitted(referral_id=referral.effective_id(), revision=revision,
                                 source_type=referral.source.type.value, received_at=received_at,
-                                routing_view=routing_view(referral), pseudonyms=pseudonyms,
+                                routing_view=routing_view(referral, ages_on), pseudonyms=pseudonyms,
                                 profiles=household_profiles(referral))
     return new_event(EventType.referral_submitted, referral.effective_id(), description="household referral submitted",
                      additional_information=payload.model_dump(mode="json"),

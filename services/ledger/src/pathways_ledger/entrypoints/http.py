@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pathways_shared.auth import TokenStore
+from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.http import ops_router
 from pathways_shared.settings import Settings
 from pydantic import BaseModel
@@ -42,7 +42,9 @@ async def healthz(ledger: Ledger = Depends(get_ledger)):
     return {"status": "ok"}
 
 
-@router.get("/v1/referrals/{referral_id}/trail", response_model=list[TrailItem])
+@router.get("/v1/referrals/{referral_id}/trail", response_model=list[TrailItem],
+            dependencies=[Depends(requiring(store_from_app, "commissioner"))],  # as the reports: commissioner
+            responses={**RESPONSES, 404: {"description": "No ledger entries for the referral"}})
 async def referral_trail(referral_id: str, ledger: Ledger = Depends(get_ledger)):
     entries = await ledger.trail(referral_id)
     if not entries:
@@ -73,6 +75,6 @@ def create_app(settings: Settings | None = None, broker: Any | None = None) -> F
     app.state.tokens = TokenStore(settings.tokens_path())
     app.state.report_config = report_config(settings)
     app.include_router(router)
-    app.include_router(report_http.router)
+    app.include_router(report_http.router, responses=RESPONSES)
     app.include_router(ops_router(ledger.engine, broker, health=False))
     return app

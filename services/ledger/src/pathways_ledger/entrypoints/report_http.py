@@ -17,6 +17,11 @@ from pathways_ledger.service_layer.reports import monthly_report, pathway, rende
 
 router = APIRouter()
 commissioner = requiring(store_from_app, "commissioner")
+_OBJECT = {"schema": {"type": "object"}}
+PROBLEM = {"description": "A problem (RFC 9457)", "content": {"application/problem+json": _OBJECT}}
+INVALID = {"description": "A parameter that cannot be used", "content": {"application/problem+json": _OBJECT,
+                                                                          "application/json": _OBJECT}}
+AS_FILES = {"content": {"text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}
 
 
 def _problem(status: int, title: str, detail: str) -> JSONResponse:
@@ -24,7 +29,7 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
                         status_code=status, media_type="application/problem+json")
 
 
-@router.get("/v1/reports/monthly")
+@router.get("/v1/reports/monthly", responses={200: AS_FILES, 409: PROBLEM, 422: INVALID})
 async def monthly(request: Request, month: str = Query(..., description="YYYY-MM"),
                   format: str = Query("json", pattern="^(json|html|csv)$"), table: str | None = None,
                   variant: str = Query(PUBLISHED, pattern=f"^({PUBLISHED}|{INTERNAL})$"),
@@ -53,7 +58,7 @@ async def monthly(request: Request, month: str = Query(..., description="YYYY-MM
     return Response(files["report.json"], media_type="application/json")
 
 
-@router.get("/v1/pathways/{person}")
+@router.get("/v1/pathways/{person}", responses={404: PROBLEM, 422: INVALID})
 async def person_pathway(person: str, request: Request, caller: Caller = Depends(commissioner)):
     try:
         found = await pathway(person, store=request.app.state.ledger.store)

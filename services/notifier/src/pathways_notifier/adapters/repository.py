@@ -50,6 +50,16 @@ async def record_attempt(conn: AsyncConnection, webhook_id: str, **values) -> bo
     return result.first() is not None
 
 
+async def cancel_pending(conn: AsyncConnection, provider_referral_id, why: str) -> list[str]:
+    """Cancel every still-pending delivery of a provider referral (any revision, any channel); the
+    ids cancelled. One that is in flight now cannot record its outcome any more."""
+    result = await conn.execute(update(deliveries).where(deliveries.c.provider_referral_id == provider_referral_id,
+                                                         deliveries.c.status == Status.pending.value)
+                                .values(status=Status.cancelled.value, last_error=why)
+                                .returning(deliveries.c.webhook_id))
+    return [r.webhook_id for r in result]
+
+
 async def reschedule(conn: AsyncConnection, webhook_id: str, at: datetime, reason: str) -> None:
     await conn.execute(update(deliveries).where(deliveries.c.webhook_id == webhook_id)
                        .values(next_attempt_at=at, last_error=reason))

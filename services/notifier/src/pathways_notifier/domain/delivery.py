@@ -26,6 +26,7 @@ class Status(StrEnum):
     pending = "pending"
     delivered = "delivered"
     dead = "dead"
+    cancelled = "cancelled"   # never sent: its consent gate closed first
 
 
 def webhook_id(provider_referral_id: uuid.UUID | str, revision: int) -> str:

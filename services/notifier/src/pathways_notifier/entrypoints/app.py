@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from faststream.kafka import KafkaMessage
 
-from pathways_shared.auth import TokenStore
+from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
 from pathways_shared.events import DomainEvent
-from pathways_shared.http import ops_router
+from pathways_shared.http import BodyLimit, ops_router
 from pathways_shared.telemetry import configure_logging
 
 from ..adapters import repository as repo
@@ -21,6 +21,8 @@ from ..domain.delivery import Status
 from ..service_layer.handlers import GROUP
 from .inbox import inbox_router
 from .provider_api import provider_router
+
+MAX_BODY_BYTES = 64 * 1024  # far above any provider API change or inbox form
 
 
 def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier | None = None,
@@ -57,11 +59,13 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
     app = FastAPI(title="Family Pathways notifier", lifespan=lifespan)
     app.state.notifier = notifier
     app.state.tokens = TokenStore(settings.tokens_path())  # tests put TokenStore.of(...) here
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.include_router(ops_router(notifier.engine, broker))
     app.include_router(provider_router())
     app.include_router(inbox_router(notifier))  # the provider inbox pages, /inbox
+    admin = [Depends(requiring(store_from_app, "admin"))]  # deliveries name providers' referrals: operators only
 
-    @app.get("/v1/deliveries")
+    @app.get("/v1/deliveries", dependencies=admin, responses=RESPONSES)
     async def list_deliveries(status: Status | None = None, provider: str | None = None,
                               limit: int = Query(500, ge=1, le=5000)) -> list[dict]:
         """Deliveries oldest first; `?status=dead` lists the dead-lettered ones."""
@@ -69,7 +73,8 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
             rows = await repo.list_deliveries(conn, status.value if status else None, provider, limit)
         return [repo.summary(r) for r in rows]
 
-    @app.get("/v1/deliveries/{webhook_id}")
+    @app.get("/v1/deliveries/{webhook_id}", dependencies=admin,
+             responses={**RESPONSES, 404: {"description": "No such delivery"}})
     async def get_delivery(webhook_id: str) -> dict:
         async with notifier.engine.connect() as conn:
             row = await repo.get_delivery(conn, webhook_id)
@@ -77,7 +82,8 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
             raise HTTPException(404, "no such delivery")
         return repo.summary(dict(row._mapping))
 
-    @app.post("/v1/deliveries/{webhook_id}/replay")
+    @app.post("/v1/deliveries/{webhook_id}/replay", dependencies=admin, responses={
+        **RESPONSES, 404: {"description": "No such delivery"}, 409: {"description": "The delivery is not dead-lettered"}})
     async def replay(webhook_id: str) -> dict:
         """Send a dead-lettered delivery again: pending, due now, attempts back to 0."""
         async with notifier.engine.begin() as conn:

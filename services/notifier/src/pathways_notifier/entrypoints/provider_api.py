@@ -21,12 +21,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pathways_shared.auth import Caller, TokenStore, requiring, store_from_app
+from pathways_shared.auth import RESPONSES, Caller, TokenStore, requiring, store_from_app
 from pathways_shared.contracts.lifecycle import ContactMethod, ReasonCode, StarReading, Status
 
 from ..domain.lifecycle import IllegalTransition, ReasonRequired
 from ..domain.outcome_star import InvalidScores, ReadingOutOfOrder
 from ..service_layer.lifecycle import Conflict, InvalidInput, NotFound, ProviderReferrals
+from .api_docs import PROBLEMS, json_body
 
 
 class StatusChange(BaseModel):
@@ -82,7 +83,8 @@ async def parsed(request: Request, model: type[BaseModel]) -> BaseModel | JSONRe
 
 
 def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) -> APIRouter:
-    router = APIRouter(tags=["provider referrals"])
+    router = APIRouter(tags=["provider referrals"], responses=RESPONSES)
+    changes = {404: PROBLEMS, 409: PROBLEMS, 422: PROBLEMS}
     provider_or_admin = requiring(store_of, "admin", any_provider=True)
     commissioner = requiring(store_of, "commissioner")  # admin holds every scope
 
@@ -118,7 +120,7 @@ def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) 
                              caller: Caller = Depends(provider_or_admin)) -> list[dict]:
         return [v.as_dict() for v in await service(request).list_for(acting_for(caller), status)]
 
-    @router.get("/v1/provider-referrals/{provider_referral_id}")
+    @router.get("/v1/provider-referrals/{provider_referral_id}", responses={404: PROBLEMS})
     async def get_referral(request: Request, provider_referral_id: str, caller: Caller = Depends(provider_or_admin)):
         prid = _uuid(provider_referral_id)
         try:
@@ -128,17 +130,20 @@ def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) 
         except NotFound as exc:
             return refused(exc)
 
-    @router.post("/v1/provider-referrals/{provider_referral_id}/status")
+    @router.post("/v1/provider-referrals/{provider_referral_id}/status", responses=changes,
+                 openapi_extra=json_body(StatusChange))
     async def change_status(request: Request, provider_referral_id: str, caller: Caller = Depends(provider_or_admin)):
         return await change(request, caller, provider_referral_id, StatusChange,
                             lambda svc, p, prid, b, by: svc.change_status(p, prid, b.status, b.reason, by))
 
-    @router.post("/v1/provider-referrals/{provider_referral_id}/first-contact")
+    @router.post("/v1/provider-referrals/{provider_referral_id}/first-contact", responses=changes,
+                 openapi_extra=json_body(FirstContact))
     async def first_contact(request: Request, provider_referral_id: str, caller: Caller = Depends(provider_or_admin)):
         return await change(request, caller, provider_referral_id, FirstContact,
                             lambda svc, p, prid, b, by: svc.record_first_contact(p, prid, b.contacted_on, b.method, by))
 
-    @router.post("/v1/provider-referrals/{provider_referral_id}/outcome-star")
+    @router.post("/v1/provider-referrals/{provider_referral_id}/outcome-star", responses=changes,
+                 openapi_extra=json_body(OutcomeStar))
     async def outcome_star(request: Request, provider_referral_id: str, caller: Caller = Depends(provider_or_admin)):
         return await change(request, caller, provider_referral_id, OutcomeStar,
                             lambda svc, p, prid, b, by: svc.record_star(p, prid, b.person_ref, b.reading,

@@ -1,5 +1,6 @@
 """How one attempt is made on each pushed channel. A channel says whether a provider can be reached
-on it yet (configured) and makes one attempt, reporting an Attempt; the worker records it."""
+on it yet (configured) and makes one attempt, reporting an Attempt; the worker records it. Every
+channel asks the consent gate first (domain/consent.py), against the household as it is now."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,12 @@ import httpx
 
 from ..adapters import repository as repo
 from ..adapters.endpoints import Endpoint
+from pathways_router.domain.compiled import CompiledRulebook
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
+
 from ..adapters.intake import DocumentUnavailable, IntakeClient
 from ..adapters.smtp import MailNotSent, SmtpServer
+from ..domain.consent import closed_gates
 from ..domain.delivery import is_acknowledged, webhook_body
 from ..domain.notice import referral_notice
 from ..domain.projection import project
@@ -27,6 +32,18 @@ class Attempt:
     code: int | None = None           # HTTP status or SMTP reply code, when there was one
     error: str | None = None          # None: acknowledged
     retry_after: float | None = None  # seconds the receiver asked us to wait
+    cancelled: str | None = None      # why it must not be delivered at all (nothing was sent)
+
+
+@dataclass
+class ConsentGate:
+    book: CompiledRulebook
+    today: Callable[[], date]
+
+    def closed(self, row, referral: HouseholdReferral) -> str | None:
+        """Why the delivery must not go out (person_refs and clause ids only), or None."""
+        closed = closed_gates(referral, self.book, row.provider, row.persons, self.today())
+        return "consent gate closed: " + "; ".join(closed) if closed else None
 
 
 @dataclass
@@ -36,6 +53,7 @@ class WebhookChannel:
     intake: IntakeClient
     http: httpx.AsyncClient
     today: Callable[[], date]
+    gate: ConsentGate
     missing = "no webhook endpoint configured"
 
     def configured(self, provider: str) -> bool:
@@ -44,7 +62,11 @@ class WebhookChannel:
     async def attempt(self, row) -> Attempt:
         endpoint = self.endpoints[row.provider]
         try:
-            body = await self._body(row)
+            referral = await self.intake.document(row.referral_id)
+            closed = self.gate.closed(row, referral)
+            if closed:
+                return Attempt(cancelled=closed)
+            body = self._body(row, referral)
             stamp = int(time.time())
             response = await self.http.post(endpoint.webhook_url, content=body,
                                             headers=webhook_headers(endpoint.key, row.webhook_id, stamp, body))
@@ -62,8 +84,7 @@ class WebhookChannel:
             return Attempt(code)
         return Attempt(code, f"HTTP {code}", _seconds(response.headers.get("retry-after")))
 
-    async def _body(self, row) -> bytes:
-        referral = await self.intake.document(row.referral_id)
+    def _body(self, row, referral: HouseholdReferral) -> bytes:
         on = self.today()
         projected = project(referral, row.persons, self.fields.get(row.provider, ()), on)
         return webhook_body(row, projected, repo.utc(row.raised_at), on)
@@ -72,16 +93,24 @@ class WebhookChannel:
 @dataclass
 class EmailChannel:
     """A message carrying the provider referral id and a link to the inbox page, nothing else: the
-    intake's document is never fetched for it."""
+    intake's document is fetched only to ask the consent gate."""
     server: SmtpServer | None
     mailboxes: dict[str, str]
     inbox_base_url: str
+    intake: IntakeClient
+    gate: ConsentGate
     missing = "no email address or SMTP server configured"
 
     def configured(self, provider: str) -> bool:
         return self.server is not None and provider in self.mailboxes
 
     async def attempt(self, row) -> Attempt:
+        try:
+            closed = self.gate.closed(row, await self.intake.document(row.referral_id))
+        except DocumentUnavailable as exc:
+            return Attempt(error=str(exc))
+        if closed:
+            return Attempt(cancelled=closed)
         message = referral_notice(row, self.inbox_base_url, self.server.sender, self.mailboxes[row.provider])
         try:
             return Attempt(await self.server.send(message))

@@ -77,6 +77,9 @@ class DeliveryWorker:
             return
         metrics.ATTEMPTED.labels(row.provider).inc()
         attempt: Attempt = await channel.attempt(row)
+        if attempt.cancelled is not None:
+            await self.outcomes.cancelled(row, attempt.cancelled)
+            return
         if attempt.error is None:
             await self.outcomes.delivered(row, attempt.code)
             return

@@ -1,6 +1,7 @@
 """An attempt's outcome, recorded with the event announcing it in one transaction:
 ProviderReferralDelivered on a 2xx, ProviderReferralDeliveryFailed (dead_lettered) when the last
-attempt fails. A failure with attempts left is only rescheduled: nothing to announce yet."""
+attempt fails, ProviderReferralStatusChanged to `cancelled` when its consent gate closed before
+delivery. A failure with attempts left is only rescheduled: nothing to announce yet."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,11 @@ from typing import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
-from pathways_shared.contracts.payloads import ProviderReferralDelivered, ProviderReferralDeliveryFailed
+from pathways_shared.contracts.lifecycle import OPEN, ReasonCode
+from pathways_shared.contracts.lifecycle import Status as Lifecycle
+from pathways_shared.contracts.payloads import (
+    ProviderReferralDelivered, ProviderReferralDeliveryFailed, ProviderReferralStatusChanged,
+)
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
 
@@ -19,6 +24,7 @@ from .. import metrics
 from ..adapters import lifecycle
 from ..adapters import repository as repo
 from ..domain.delivery import Status
+from ..domain.lifecycle import LifecycleState
 
 log = logging.getLogger("pathways_notifier.delivery")
 
@@ -70,6 +76,31 @@ class Outcomes:
         else:
             log.warning("provider referral delivery failed; will retry",
                         extra=extra | {"retry_at": retry_at.isoformat()})
+
+    async def cancelled(self, row, why: str) -> None:
+        """Nothing of this provider referral goes out (every pending delivery is cancelled, `why`
+        recorded on each), and it is cancelled: from where it stood if it was delivered before
+        (a later revision), else from never having been delivered."""
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            if row.webhook_id not in await repo.cancel_pending(conn, row.provider_referral_id, why):
+                return  # settled meanwhile (e.g. cancelled through another channel)
+            opened = await lifecycle.load(conn, row.provider_referral_id, None, for_update=True)
+            if opened is not None and Lifecycle(opened.status) not in OPEN:
+                return  # already closed: nothing more to say
+            reason = ReasonCode.consent_withdrawn
+            if opened is not None:
+                await lifecycle.save_transition(conn, opened, LifecycleState(Lifecycle.cancelled, None, reason),
+                                                "system", now)
+            payload = ProviderReferralStatusChanged(
+                provider_referral_id=row.provider_referral_id, referral_id=row.referral_id, provider=row.provider,
+                from_status=opened.status if opened is not None else None, to_status=Lifecycle.cancelled,
+                reason=reason, changed_at=now, by="system")
+            await self._announce(conn, EventType.provider_referral_status_changed, row, payload,
+                                 "cancelled: consent gate closed")
+        log.warning("provider referral not delivered: consent gate closed; cancelled",
+                    extra={"webhook_id": row.webhook_id, "provider": row.provider, "why": why})
+        self.published()
 
     async def _announce(self, conn, kind: EventType, row, payload, what: str) -> None:
         event = new_event(kind, row.referral_id, description=f"{row.provider} referral {what}",

@@ -1,13 +1,14 @@
 """The first-contact reminder: a provider referral still without first contact after the
 configured number of working days raises FirstContactReminderRaised, once, for the provider
-(and shows in the commissioner's overdue list meanwhile)."""
+(and shows in the commissioner's overdue list meanwhile), and is sent to the provider on its
+pushed channels (reminder_delivery.py)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Callable
+from typing import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +21,7 @@ from ..adapters import lifecycle as lc
 from ..domain.working_days import Timeliness
 from .lifecycle import delivered_before
 from .lifecycle_views import local_date
+from .reminder_delivery import add_reminder_deliveries
 
 log = logging.getLogger("pathways_notifier.reminders")
 
@@ -31,6 +33,7 @@ class FirstContactReminders:
     today: Callable[[], date]
     timeliness: Timeliness = Timeliness()
     published: Callable[[], None] = lambda: None
+    pushed: Callable[[str], Sequence[str]] = lambda provider: ()   # a provider's webhook/email channels
 
     async def run_once(self) -> int:
         """Raise every reminder now due; returns how many were raised."""
@@ -56,6 +59,7 @@ class FirstContactReminders:
                                   identifiers=[("PATHWAYS_PERSON", p["pseudonym"])
                                                for p in row.persons if p.get("pseudonym")])
                 await add_to_outbox(conn, event, topic=self.topics.for_event(kind))
+                await add_reminder_deliveries(conn, row, self.pushed(row.provider), datetime.now(UTC))
             raised += 1
             log.info("first contact reminder raised", extra={"provider": row.provider,
                                                             "provider_referral_id": str(row.provider_referral_id)})

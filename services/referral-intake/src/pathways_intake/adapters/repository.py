@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,11 +30,11 @@ async def load_referral(conn: AsyncConnection, referral_id: uuid.UUID):
 
 
 async def add_referral(conn: AsyncConnection, referral_id: uuid.UUID, document: dict, content_hash: str,
-                       source_type: str, received_at: datetime) -> None:
+                       source_type: str, received_at: datetime, ages_change_on: date | None = None) -> None:
     """Raises IntegrityError when the id is already taken (a concurrent submission won)."""
     await conn.execute(referrals.insert().values(
         referral_id=referral_id, revision=1, document=document, content_hash=content_hash,
-        source_type=source_type, received_at=received_at, updated_at=received_at))
+        source_type=source_type, received_at=received_at, updated_at=received_at, ages_change_on=ages_change_on))
 
 
 async def add_referrals(conn: AsyncConnection, rows: list[dict], received_at: datetime) -> set[uuid.UUID]:

@@ -14,10 +14,12 @@ referrals = Table(
     Column("referral_id", Uuid, primary_key=True),
     Column("revision", Integer, nullable=False),
     Column("document", JSON, nullable=False),       # current revision without personal fields (domain.personal)
-    Column("content_hash", String(64), nullable=False),  # of the document as first submitted
+    Column("content_hash", String(64), nullable=False),  # keyed, of the document as first submitted
     Column("source_type", String(32), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The earliest next birthday after the ages last announced (adapters.ages); None: no date of birth.
+    Column("ages_change_on", Date, index=True),
 )
 
 routings = Table(

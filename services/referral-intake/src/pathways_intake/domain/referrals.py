@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
@@ -27,10 +28,20 @@ def stored_document(referral: HouseholdReferral) -> dict:
     return document
 
 
-def content_hash(referral: HouseholdReferral) -> str:
-    """Equal for documents the contract reads the same (key order, spacing, trimmed text)."""
-    canonical = json.dumps(stored_document(referral), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def content_hash(referral: HouseholdReferral, key: bytes) -> str:
+    """Equal for documents the contract reads the same (key order, spacing, trimmed text). Keyed
+    (HMAC-SHA256, the pseudonym key): without the key a stored digest cannot confirm a guessed
+    document."""
+    return hmac.new(key, _canonical(referral), hashlib.sha256).hexdigest()
+
+
+def unkeyed_content_hash(referral: HouseholdReferral) -> str:
+    """The plain SHA-256 stored before digests were keyed: still recognised, never stored again."""
+    return hashlib.sha256(_canonical(referral)).hexdigest()
+
+
+def _canonical(referral: HouseholdReferral) -> bytes:
+    return json.dumps(stored_document(referral), sort_keys=True, separators=(",", ":")).encode()
 
 
 def with_consent(document: dict, person_ref: str, consent: Consent) -> dict | None:

@@ -48,7 +48,7 @@ def _links(batch_id: uuid.UUID) -> dict:
     return {"self": here, "rejections": f"{here}/rejections"}
 
 
-@router.post("/caseload", responses={415: PROBLEMS, 422: PROBLEMS}, openapi_extra={"requestBody": {"content": {
+@router.post("/caseload", responses={400: PROBLEMS, 415: PROBLEMS, 422: PROBLEMS}, openapi_extra={"requestBody": {"content": {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}, "format": {"type": "string"},
             "organisation": {"type": "string"}}}},
@@ -63,7 +63,8 @@ async def feed_caseload(request: Request, format: ExportFormat | None = None,
             export = await receive_export(request, spool, format, organisation)
         except UploadRefused as refused:
             return problem(refused.status, refused.path, refused.kind, str(refused))
-        context = ExportContext(exported_at or datetime.now(UTC), export.organisation)
+        context = ExportContext(exported_at or datetime.now(UTC), export.organisation,
+                                intake.service.pseudonym_key)
         summary = await CaseloadFeed(intake.service).feed(export.binary, export.format, context,
                                                           source_name=export.name)
     if summary.created or summary.updated:

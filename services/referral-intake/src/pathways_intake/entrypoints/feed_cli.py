@@ -82,7 +82,8 @@ async def _feed(settings: IntakeSettings, args):
         exported_at = args.exported_at or datetime.fromtimestamp(args.file.stat().st_mtime, UTC)
         with args.file.open("rb") as binary:
             summary = await CaseloadFeed(intake.service, max(1, args.batch_size)).feed(
-                binary, fmt, ExportContext(exported_at, args.organisation), source_name=args.file.name)
+                binary, fmt, ExportContext(exported_at, args.organisation, intake.service.pseudonym_key),
+                source_name=args.file.name)
         return summary, await write_reports(intake.engine, summary, args.report_dir)
     finally:
         await intake.engine.dispose()

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import prometheus_client
 from fastapi import Depends, FastAPI, Request
 
-from pathways_shared.auth import TokenStore, requiring, store_from_app
+from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.http import ops_router
@@ -47,10 +47,12 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
             await asyncio.to_thread(ensure_hmpps_topics, settings)  # the broker creates no topic itself
             await broker.start()
             intake.hmpps.retries.start()
+            intake.birthdays.start()
         try:
             yield
         finally:
             if background:
+                await intake.birthdays.stop()
                 await intake.hmpps.retries.stop()
                 await broker.stop()
                 await intake.relay.stop()
@@ -73,10 +75,10 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
     install_problem_handlers(app)
     # Who may do what (pathways_shared.auth scopes); an admin token holds every scope.
     referrer, admin = [Depends(requiring(store_from_app, "referrer"))], [Depends(requiring(store_from_app, "admin"))]
-    app.include_router(referrals_api.router, dependencies=referrer)
+    app.include_router(referrals_api.router, dependencies=referrer, responses=RESPONSES)
     app.include_router(internal_api.router)  # scope `internal`, checked per route (the caller is audited)
-    app.include_router(feed_api.router, dependencies=admin)
-    app.include_router(probation_api.router, dependencies=admin)
+    app.include_router(feed_api.router, dependencies=admin, responses=RESPONSES)
+    app.include_router(probation_api.router, dependencies=admin, responses=RESPONSES)
     app.include_router(ops_router(intake.engine, broker if background else None, registry=registry))
     _document_referral_schema(app)
     return app

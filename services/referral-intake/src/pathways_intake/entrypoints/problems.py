@@ -7,11 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from pathways_shared.contracts.problems import Problem
-
-
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int):
-        self.limit = limit
+from pathways_shared.http import BodyLimit, BodyTooLarge  # noqa: F401  (BodyLimit: for feed_api)
 
 
 def problems(status: int, items: list[dict], **extra) -> JSONResponse:
@@ -44,28 +40,3 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
         return too_large(exc.limit)
-
-
-class BodyLimit:
-    """ASGI middleware: refuse a body over `limit` bytes, declared or streamed, before it is read."""
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            return await too_large(self.limit)(scope, receive, send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise BodyTooLarge(self.limit)
-            return message
-
-        await self.app(scope, counted, send)

@@ -90,7 +90,8 @@ async def referral_status(referral_id: str, intake: Intake = Depends(current_int
 
 
 @router.patch("/{referral_id}/consent", status_code=202, responses={
-        200: {"description": "Consent was already recorded so; nothing changed"}, 404: PROBLEMS, 422: PROBLEMS})
+        200: {"description": "Consent was already recorded so; nothing changed"}, 400: PROBLEMS, 404: PROBLEMS,
+        422: PROBLEMS})
 async def record_consent(referral_id: str, change: ConsentChange, intake: Intake = Depends(current_intake)):
     """Record a person's consent: the index person's to contact their family, or a family
     member's own. A change makes a new revision, which is routed again."""

@@ -44,7 +44,7 @@ async def resubmit(service: IntakeService, batch_id: uuid.UUID, line: int, row: 
     if found is None or rejected is None:
         raise RejectionNotFound(f"no rejection at line {line} of batch {batch_id}")
     summary = found.summary
-    context = ExportContext(summary.exported_at, found.organisation)
+    context = ExportContext(summary.exported_at, found.organisation, service.pseudonym_key)
     if summary.format == ExportFormat.csv.value:
         unknown = [problem(str(k), "unknown_column", "not a column of the caseload export")
                    for k in row if k not in KNOWN_COLUMNS]

@@ -6,7 +6,7 @@ and enums, and reports what it cannot. Dates must be written YYYY-MM-DD.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferralInvalid, parse_referral
@@ -26,6 +26,7 @@ SET_BY_FEED = ("person_ref", "identifiers")  # the feed fills these from the CRN
 class ExportContext:
     exported_at: datetime
     organisation: str | None = None
+    case_key: bytes = field(default=b"", repr=False)   # the pseudonym key, for case_referral_id
 
 
 @dataclass
@@ -93,7 +94,7 @@ def _validated(crn_value, noms, organisation, index: dict, members, context: Exp
         "family_members": members,
     }
     if not bad_crn:
-        document["referral_id"] = str(case_referral_id(crn))
+        document["referral_id"] = str(case_referral_id(crn, context.case_key))
     dates = _date_problems(document, groups)
     problems += dates
     try:

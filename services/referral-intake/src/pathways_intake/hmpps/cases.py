@@ -52,7 +52,8 @@ class ProbationCaseSource(Protocol):
         Raises CaseSourceUnavailable when it cannot tell."""
 
 
-def household_referral(record: CaseRecord, stage: CaseStage, *, referred_at: datetime) -> HouseholdReferral:
+def household_referral(record: CaseRecord, stage: CaseStage, *, referred_at: datetime,
+                       case_key: bytes) -> HouseholdReferral:
     """The case as a v1 household referral at `stage`, under the case's referral id.
     Raises ValidationError when the case does not make a valid referral."""
     index = record.person.model_dump(mode="json", exclude_none=True)
@@ -69,7 +70,7 @@ def household_referral(record: CaseRecord, stage: CaseStage, *, referred_at: dat
         source["organisation"] = record.organisation
     return HouseholdReferral.model_validate({
         "schema_version": "1",
-        "referral_id": str(case_referral_id(record.crn)),
+        "referral_id": str(case_referral_id(record.crn, case_key)),
         "referred_at": referred_at.isoformat(),
         "source": source,
         "index_person": index,

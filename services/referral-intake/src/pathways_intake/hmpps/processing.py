@@ -109,13 +109,14 @@ class ProbationEvents:
 
     async def _referral(self, event: HmppsEvent, record: CaseRecord, row):
         async with self.service.engine.connect() as conn:
-            stored = await repo.load_referral(conn, case_referral_id(record.crn))
+            stored = await repo.load_referral(conn, case_referral_id(record.crn, self.service.pseudonym_key))
         known = _stage_of(stored.document["index_person"]) if stored is not None else None
         stage = stage_after(event.eventType, event.additionalInformation, event.occurred_on(), record.stage(), known)
         if stage is None:
             return None
         try:
-            return household_referral(record, stage, referred_at=inbox.aware(row.received_at))
+            return household_referral(record, stage, referred_at=inbox.aware(row.received_at),
+                                      case_key=self.service.pseudonym_key)
         except DEAD_LETTER_ERRORS as exc:  # the case's data, not the message, is at fault
             raise CaseUnresolved(f"the case does not make a valid referral: {describe_error(exc)}") from None
 

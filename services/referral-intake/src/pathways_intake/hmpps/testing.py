@@ -47,7 +47,8 @@ async def load_caseload(intake: Intake, cases_file: Path, stages: dict[str, Case
     for crn, case in json.loads(cases_file.read_text(encoding="utf-8")).items():
         record = CaseRecord.model_validate({**case, "crn": crn})
         stage = (stages or {}).get(crn, record.stage())
-        referral = household_referral(record, stage, referred_at=datetime(2022, 1, 1, tzinfo=UTC))
+        referral = household_referral(record, stage, referred_at=datetime(2022, 1, 1, tzinfo=UTC),
+                                      case_key=intake.service.pseudonym_key)
         await apply_case(intake.service, referral, cause="caseload_export")
 
 
@@ -96,7 +97,7 @@ async def until_settled(intake: Intake, count: int, *, statuses=SETTLED, timeout
 
 async def stored_case(intake: Intake, crn: str):
     async with intake.engine.connect() as conn:
-        return await repo.load_referral(conn, case_referral_id(crn))
+        return await repo.load_referral(conn, case_referral_id(crn, intake.service.pseudonym_key))
 
 
 async def announced(intake: Intake) -> list[DomainEvent]:

@@ -21,6 +21,7 @@ from pathways_shared.events import DomainEvent, EventType, new_event
 from pathways_shared.outbox import add_many_to_outbox, add_to_outbox
 from pathways_shared.privacy import household_pseudonyms
 
+from ..adapters import ages
 from ..adapters import repository as repo
 from ..adapters.tables import referrals as referrals_table
 from ..domain.changes import changed_fields
@@ -117,11 +118,14 @@ async def _create(conn: AsyncConnection, service: IntakeService, fresh: list[Hou
         return set(), []
     now = datetime.now(UTC)
     documents = {r.effective_id(): stored_document(r) for r in fresh}  # made once: the costly part
+    announced = {r.effective_id(): service.ages_on(r) for r in fresh}
     created = await repo.add_referrals(conn, [
         {"referral_id": r.effective_id(), "document": service.store.skeleton_of(documents[r.effective_id()]),
-         "content_hash": content_hash(r), "source_type": r.source.type.value} for r in fresh], now)
+         "content_hash": content_hash(r, service.pseudonym_key), "source_type": r.source.type.value,
+         "ages_change_on": announced[r.effective_id()][1]} for r in fresh], now)
     await service.store.put_many(conn, [(i, document) for i, document in documents.items() if i in created])
-    return created, [referral_submitted_event(r, revision=1, received_at=now, pseudonym_key=service.pseudonym_key)
+    return created, [referral_submitted_event(r, revision=1, received_at=now, pseudonym_key=service.pseudonym_key,
+                                              ages_on=announced[r.effective_id()][0])
                      for r in fresh if r.effective_id() in created]
 
 
@@ -136,21 +140,25 @@ async def _revise(conn: AsyncConnection, service: IntakeService, referral: House
             await service.store.put(conn, referral_id, document)
             revision = stored.revision + 1
             return (CaseApplied(referral_id, CaseOutcome.updated, revision, tuple(changes)),
-                    _updated_event(service, document, revision, changes, cause))
+                    await _updated_event(service, conn, document, revision, changes, cause))
         stored = (await _load(conn, service, [referral_id]))[referral_id]  # revised meanwhile: read it again
     raise ConcurrentChange(referral_id)
 
 
 async def _announce(service: IntakeService, conn, document: dict, revision: int, changes: list[str], cause: str):
-    await add_to_outbox(conn, _updated_event(service, document, revision, changes, cause),
+    await add_to_outbox(conn, await _updated_event(service, conn, document, revision, changes, cause),
                         topic=service.topics.referrals)
 
 
-def _updated_event(service: IntakeService, document: dict, revision: int, changes: list[str],
-                   cause: str) -> DomainEvent:
+async def _updated_event(service: IntakeService, conn, document: dict, revision: int, changes: list[str],
+                         cause: str) -> DomainEvent:
+    """ReferralUpdated with ages on today's announcement day, noting when they next change."""
     referral = HouseholdReferral.model_validate(document)
+    on, change = service.ages_on(referral)
+    await ages.note_next_change(conn, [(referral.effective_id(), change)])
     payload = ReferralUpdated(referral_id=referral.effective_id(), revision=revision, changed_fields=changes,
-                              cause=cause, routing_view=routing_view(referral), profiles=household_profiles(referral))
+                              cause=cause, routing_view=routing_view(referral, on),
+                              profiles=household_profiles(referral))
     pseudonyms = household_pseudonyms(referral, service.pseudonym_key)
     return new_event(EventType.referral_updated, referral.effective_id(), description="case changed",
                      additional_information=payload.model_dump(mode="json"),

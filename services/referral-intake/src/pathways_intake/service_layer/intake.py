@@ -7,14 +7,16 @@ protected store (adapters.protected); `referrals.document` holds only the skelet
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
+from pathways_shared.contracts.ages import ages_day, london_today, next_age_change
 from pathways_shared.contracts.payloads import ConsentRecorded, referral_submitted_event, routing_view
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.contracts.vocabulary import Consent
@@ -22,12 +24,13 @@ from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
 from pathways_shared.privacy import household_pseudonyms
 
+from ..adapters import ages
 from ..adapters import repository as repo
 from ..adapters.protected import ClearDocument, ProtectedStore
 from ..domain.personal import without_erased
 from ..domain.progress import Delivery, referral_status
 from ..domain.referrals import (
-    ConcurrentChange, ReferralNotFound, content_hash, stored_document, with_consent,
+    ConcurrentChange, ReferralNotFound, content_hash, stored_document, unkeyed_content_hash, with_consent,
 )
 from .access import INTAKE_CHECK, Access, read_documents
 from .progress import provider_referral_progress
@@ -60,18 +63,27 @@ class IntakeService:
     topics: Topics
     pseudonym_key: bytes
     store: ProtectedStore
+    today: Callable[[], date] = field(default=london_today)  # the day ages are announced for
+
+    def ages_on(self, referral: HouseholdReferral) -> tuple[date, date | None]:
+        """The day the referral's ages are announced for, and the day one of them next changes."""
+        on = ages_day(referral, self.today())
+        return on, next_age_change(referral, on)
 
     async def submit_referral(self, referral: HouseholdReferral) -> Submitted:
-        referral_id, digest, now = referral.effective_id(), content_hash(referral), datetime.now(UTC)
+        referral_id, now = referral.effective_id(), datetime.now(UTC)
+        digest = content_hash(referral, self.pseudonym_key)
         try:
             async with self.engine.begin() as conn:
                 stored = await repo.load_referral(conn, referral_id)
                 if stored is not None:
-                    return _repeated(referral_id, stored, digest)
+                    return _repeated(referral, stored, digest)
                 skeleton = await self.store.put(conn, referral_id, stored_document(referral))
-                await repo.add_referral(conn, referral_id, skeleton, digest, referral.source.type.value, now)
+                on, change = self.ages_on(referral)
+                await repo.add_referral(conn, referral_id, skeleton, digest, referral.source.type.value, now,
+                                        ages_change_on=change)
                 event = referral_submitted_event(referral, revision=1, received_at=now,
-                                                 pseudonym_key=self.pseudonym_key)
+                                                 pseudonym_key=self.pseudonym_key, ages_on=on)
                 await add_to_outbox(conn, event, topic=self.topics.referrals)
         except IntegrityError:
             # A concurrent submission of the same id committed first; the primary key decided.
@@ -79,7 +91,7 @@ class IntakeService:
                 stored = await repo.load_referral(conn, referral_id)
             if stored is None:
                 raise
-            return _repeated(referral_id, stored, digest)
+            return _repeated(referral, stored, digest)
         return Submitted(referral_id, Submission.accepted)
 
     async def record_consent(self, referral_id: uuid.UUID, person_ref: str, consent: Consent) -> ConsentOutcome:
@@ -104,8 +116,10 @@ class IntakeService:
     async def _announce_consent(self, conn, clear: ClearDocument, revision: int, person_ref: str,
                                 consent: Consent):
         referral = HouseholdReferral.model_validate(without_erased(clear.document)[0])
+        on, change = self.ages_on(referral)
+        await ages.note_next_change(conn, [(referral.effective_id(), change)])
         payload = ConsentRecorded(referral_id=referral.effective_id(), revision=revision, person_ref=person_ref,
-                                  consent=consent, routing_view=routing_view(referral))
+                                  consent=consent, routing_view=routing_view(referral, on))
         # The pseudonym stored with the person (an erased person's can no longer be computed).
         pseudonym = clear.pseudonyms.get(person_ref) or household_pseudonyms(referral, self.pseudonym_key)[person_ref]
         event = new_event(EventType.consent_recorded, referral.effective_id(), description="consent recorded",
@@ -148,6 +162,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
-def _repeated(referral_id: uuid.UUID, stored, digest: str) -> Submitted:
-    same = stored.content_hash == digest
-    return Submitted(referral_id, Submission.already_accepted if same else Submission.conflict)
+def _repeated(referral: HouseholdReferral, stored, digest: str) -> Submitted:
+    # A referral stored before digests were keyed kept its plain one.
+    same = stored.content_hash in (digest, unkeyed_content_hash(referral))
+    return Submitted(referral.effective_id(), Submission.already_accepted if same else Submission.conflict)

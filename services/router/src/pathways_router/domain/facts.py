@@ -6,11 +6,11 @@ Clause conditions in the rulebook name these keys; the rulebook loader refuses a
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from pathways_shared.contracts.ages import age_on, london_day
 from pathways_shared.contracts.referral_v1 import FamilyMember, HouseholdReferral, IndexPerson, Person
 
-LONDON = ZoneInfo("Europe/London")
+__all__ = ["FACT_NAMES", "age_on", "household_facts", "index_facts", "referral_date", "subject_facts"]
 
 SUBJECT_FACTS = ("role", "age", "sex", "relationship", "local_authority", "consent", "no_contact_with_index",
                  "lives_with_index", "needs", "has_carer")
@@ -21,19 +21,7 @@ FACT_NAMES = frozenset([f"subject.{n}" for n in SUBJECT_FACTS] + [f"index.{n}" f
 
 
 def referral_date(referred_at: datetime) -> date:
-    # Merseyside's calendar day: a referral at 00:30 BST on the 3rd is the 3rd, not the 2nd (UTC).
-    return referred_at.astimezone(LONDON).date()
-
-
-def age_on(person: Person, on: date) -> int:
-    """Whole years on `on`. Someone born on 29 February turns a year older on 1 March in common years."""
-    born = person.date_of_birth
-    if born is None:
-        return person.age_years  # type: ignore[return-value]  # the contract requires one of the two
-    had_birthday = (on.month, on.day) >= (born.month, born.day)
-    if born.month == 2 and born.day == 29 and on.month == 2 and on.day == 28:
-        had_birthday = False
-    return on.year - born.year - (0 if had_birthday else 1)
+    return london_day(referred_at)
 
 
 def index_facts(index: IndexPerson, on: date, imprisoned_stages: frozenset[str]) -> dict:

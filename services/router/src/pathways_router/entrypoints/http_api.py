@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.exceptions import HTTPException
 
-from pathways_shared.auth import Caller, TokenStore, authenticated, requiring, store_from_app
+from pathways_shared.auth import RESPONSES, Caller, TokenStore, authenticated, requiring, store_from_app
 from pathways_shared.contracts.referral_v1 import PersonRef
+from pathways_shared.http import BodyLimit
 
 from ..adapters import repository as repo
 from ..domain.onward import OnwardReason
@@ -22,8 +23,9 @@ from ..domain.outcomes import Capacity
 from ..service_layer import capacity as capacities
 from ..service_layer.onward import OnwardRefused, ParentNotFound, refer_onward
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", responses=RESPONSES)  # every route here needs a token
 PROBLEMS = {"description": "{\"problems\": [{\"path\", \"type\", \"message\"}, ...]}"}
+MAX_BODY_BYTES = 64 * 1024  # far above any capacity change or onward referral (at most 50 person_refs)
 ProviderId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
 
 
@@ -68,7 +70,7 @@ async def providers(r=Depends(current)) -> list[dict]:
     return await capacities.providers(r.service)
 
 
-@router.put("/providers/{provider}/capacity", responses={403: PROBLEMS, 404: PROBLEMS, 422: PROBLEMS})
+@router.put("/providers/{provider}/capacity", responses={400: PROBLEMS, 403: PROBLEMS, 404: PROBLEMS, 422: PROBLEMS})
 async def set_capacity(provider: str, body: CapacityIn, r=Depends(current),
                        caller: Caller = Depends(requiring(store_from_app, "admin", any_provider=True))) -> dict:
     """Set a provider's capacity (its own token, or admin). Going to a capacity that routes held
@@ -86,7 +88,7 @@ async def set_capacity(provider: str, body: CapacityIn, r=Depends(current),
 
 
 @router.post("/provider-referrals/{provider_referral_id}/onward-referrals", status_code=201,
-             responses={403: PROBLEMS, 404: PROBLEMS, 409: PROBLEMS, 422: PROBLEMS})
+             responses={400: PROBLEMS, 403: PROBLEMS, 404: PROBLEMS, 409: PROBLEMS, 422: PROBLEMS})
 async def onward_referral(provider_referral_id: str, body: OnwardReferralIn, r=Depends(current),
                           caller: Caller = Depends(requiring(store_from_app, "admin", any_provider=True))):
     """Refer persons of the household onward to another provider (POLICY.md §4). The receiving
@@ -124,6 +126,7 @@ def attach(app: FastAPI, routed, tokens: TokenStore) -> None:
     """Serve this API from `app` for the composed router `routed` (bootstrap.Router)."""
     app.state.router, app.state.tokens = routed, tokens
     app.include_router(router)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

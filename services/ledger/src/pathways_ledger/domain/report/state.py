@@ -63,6 +63,9 @@ class Fold:
     def __post_init__(self) -> None:
         self.start, self.end = self.month.start, self.month.end
         self._derived: dict[str, tuple[int, object]] = {}
+        # One copy of each recurring value (a profile, a status): the fold holds a few per person
+        # and provider referral, and every event would otherwise bring new copies of the same ones.
+        self._same: dict = {}
 
     def derived(self, name: str, compute):
         """A value the sections derive from the fold, computed once for its current state."""
@@ -93,17 +96,18 @@ class Fold:
         return pr
 
     def _submitted(self, at: datetime, info: dict) -> None:
-        referral = info["referral_id"]
+        referral, same = info["referral_id"], self._same.setdefault
         if "source_type" in info:
-            self.sources[referral] = info["source_type"]
+            self.sources[referral] = same(info["source_type"], info["source_type"])
         for ref, pseudonym in info.get("pseudonyms", {}).items():
-            self.pseudonyms[(referral, ref)] = pseudonym
+            self.pseudonyms[(referral, same(ref, ref))] = pseudonym
         revision = info.get("revision", 0)
         if info.get("profiles") and revision >= self.profile_revisions.get(referral, -1):
             self.profile_revisions[referral] = revision
             for ref, p in info["profiles"].items():
-                self.profiles[(referral, ref)] = (p["age_band"], p["sex"], p["ethnicity_group"],
-                                                  p["local_authority"], tuple(p.get("missing", ())))
+                profile = (p["age_band"], p["sex"], p["ethnicity_group"], p["local_authority"],
+                           tuple(p.get("missing", ())))
+                self.profiles[(referral, same(ref, ref))] = same(profile, profile)
 
     def _routed(self, at: datetime, info: dict) -> None:
         if at < self.start:
@@ -116,8 +120,8 @@ class Fold:
             self.routings[referral] = (revision, at, decisions)
 
     def _raised(self, at: datetime, info: dict) -> None:
-        pr = self._pr(info)
-        pr.provider, pr.referral_id, pr.raised_at = info["provider"], info["referral_id"], at
+        pr, same = self._pr(info), self._same.setdefault
+        pr.provider, pr.referral_id, pr.raised_at = same(info["provider"], info["provider"]), info["referral_id"], at
         pr.source, pr.parent_id = info.get("source"), info.get("parent_provider_referral_id")
         pr.onward_reason, pr.waitlisted = info.get("onward_reason"), bool(info.get("waitlisted"))
         pr.persons = tuple((p["person_ref"], p["pseudonym"]) for p in info.get("persons", ()))
@@ -129,6 +133,7 @@ class Fold:
 
     def _status(self, at: datetime, info: dict) -> None:
         pr, to = self._pr(info), info["to_status"]
+        to = self._same.setdefault(to, to)
         snapshot = (at, to, info.get("reason"))
         if at < self.start and (not pr.at_start or at >= pr.at_start[0]):
             pr.at_start = snapshot

@@ -44,17 +44,24 @@ def funnel(fold: Fold) -> tuple[Table, Table]:
     return t.build(), o.build()
 
 
-def _days(cohort: list[ProviderReferral]) -> dict[str, list[int]]:
-    found = defaultdict(list)
+def _days(cohort: list[ProviderReferral]) -> dict[str, dict[str, list[int]]]:
+    """provider (and 'all') → measure → days, each provider referral's dates worked out once."""
+    found = defaultdict(lambda: defaultdict(list))
     for pr in cohort:
-        raised = london_date(pr.raised_at)
+        raised, mine, every = london_date(pr.raised_at), found[pr.provider], found[ALL]
         if pr.delivered_at:
-            found["referral_to_delivery"].append((london_date(pr.delivered_at) - raised).days)
+            days = (london_date(pr.delivered_at) - raised).days
+            mine["referral_to_delivery"].append(days)
+            every["referral_to_delivery"].append(days)
         if pr.first_contact_on:
-            found["referral_to_first_contact"].append((pr.first_contact_on - raised).days)
+            days = (pr.first_contact_on - raised).days
+            mine["referral_to_first_contact"].append(days)
+            every["referral_to_first_contact"].append(days)
         started = pr.reached.get("in-progress")
         if started:
-            found["referral_to_in_progress"].append((london_date(started) - raised).days)
+            days = (london_date(started) - raised).days
+            mine["referral_to_in_progress"].append(days)
+            every["referral_to_in_progress"].append(days)
     return found
 
 
@@ -69,8 +76,9 @@ def timeliness(fold: Fold, config: ReportConfig) -> tuple[Table, Table]:
     t = TableBuilder("timeliness", "Days from referral, for the provider referrals raised in the month",
                      ("provider", "measure", "referrals", "median_days", "p90_days"), counts=frozenset({"referrals"}),
                      guards=(("median_days", "referrals"), ("p90_days", "referrals")))
+    by_provider = _days(cohort)
     for provider in [*providers(fold), ALL]:
-        found = _days([pr for pr in cohort if provider in (ALL, pr.provider)])
+        found = by_provider.get(provider, {})
         for measure in ("referral_to_delivery", "referral_to_first_contact", "referral_to_in_progress"):
             values = found.get(measure, [])
             median = round(float(statistics.median(values)), 1) if values else None

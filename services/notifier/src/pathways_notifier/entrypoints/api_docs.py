@@ -1,0 +1,24 @@
+"""What the notifier's OpenAPI document says about answers and bodies FastAPI cannot see itself:
+the provider API reads its bodies by hand (to name every problem), so their schemas are added here."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+PROBLEMS = {"description": "{\"problems\": [{\"path\", \"type\", \"message\"}, ...]}"}
+
+
+def json_body(model: type[BaseModel]) -> dict:
+    """`openapi_extra` declaring `model` as the required JSON body, its definitions inlined."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        return [inline(item) for item in node] if isinstance(node, list) else node
+
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}

@@ -1,0 +1,36 @@
+"""The router decides on the routing view exactly as on the clear document: ages computed by the
+intake (`age_years`, no date of birth) give the decisions the policy's samples give."""
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pathways_router.service_layer.routing import decision_row, route
+from pathways_shared.contracts.ages import ages_day
+from pathways_shared.contracts.payloads import routing_view
+from pathways_shared.contracts.referral_v1 import HouseholdReferral, parse_referral
+
+from .conftest import packaged_book
+
+SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples" / "referrals"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
+
+
+def documents() -> list:
+    paths = sorted(SAMPLES.glob("*.json")) + sorted(EXAMPLES.glob("*.json"))
+    if not paths:
+        pytest.skip("no sample referrals beside this checkout")
+    return [pytest.param(p, id=p.name) for p in paths]
+
+
+@pytest.mark.parametrize("path", documents())
+@pytest.mark.parametrize("later_days", [0, 200, 800])
+def test_the_routing_view_routes_like_the_clear_document(path, later_days):
+    clear = parse_referral(path.read_text(encoding="utf-8"))
+    on = date.fromordinal(ages_day(clear, date(2000, 1, 1)).toordinal() + later_days)
+    view = routing_view(clear, on)
+    assert all("date_of_birth" not in p for p in [view["index_person"], *view.get("family_members", [])])
+    from_view = route(HouseholdReferral.model_validate(view), packaged_book(), on, name_people=False)
+    from_clear = route(clear, packaged_book(), on, name_people=False)
+    assert [decision_row(d) for d in from_view.decisions] == [decision_row(d) for d in from_clear.decisions]
+    assert len(from_view.provider_referrals) == len(from_clear.provider_referrals)
