@@ -51,8 +51,9 @@ def test_every_operation_keeps_to_its_document(openapi, tokens):
         checks = CHECKS[1:] if operation.path == "/readyz" else CHECKS
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @given(case=operation.as_strategy(mode))
+            # Derandomised: CI sees the same cases every run; widen MAX_EXAMPLES to explore further.
             @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                      database=None)
+                      database=None, derandomize=True)
             def keeps_to_it(case):
                 case.call_and_validate(headers=headers, checks=checks)
             try:
