@@ -149,3 +149,20 @@ def test_the_caseload_identity_cannot_reveal_a_hidden_count():
     assert (tmuk["open_at_start"], tmuk["new"], tmuk["closed"], tmuk["open_at_end"]) == (0, "<2", "<2", 0)
     [magistra] = rows(published, "caseload", provider="magistra")
     assert list(magistra.values()).count("<2") >= 2
+
+
+def test_a_household_a_provider_referred_starts_its_chain_and_its_own_referral_is_not_onward():
+    from pathways_ledger.testing.events import Events
+
+    e = Events(seed=7)
+    household, own = e.uid(), e.uid()
+    e.submitted(household, at(11, 3), source="provider", persons={"ix": ("pp_x1", None), "c1": ("pp_x2", None)})
+    tmuk = e.raised(household, at(11, 3), "tmuk", [("c1", "pp_x2")], source="provider:shelter")
+    e.raised(household, at(11, 4), "pops", [("ix", "pp_x1")], source="provider:tmuk", parent=tmuk)
+    e.submitted(own, at(11, 5), source="provider", persons={"ix": ("pp_x3", None)})
+    e.raised(own, at(11, 5), "pops", [("ix", "pp_x3")], source="provider:pops")
+    report = build_report(events(e), NOV, variant=INTERNAL)
+    matrix = {(r["from_provider"], r["to_provider"]): r["referrals"] for r in rows(report, "cross_referrals")}
+    assert matrix == {("shelter", "tmuk"): 1, ("tmuk", "pops"): 1, ("all", "all"): 2}
+    assert [(r["chain"], r["referrals"]) for r in rows(report, "chains")] == [
+        ("shelter → tmuk", 1), ("shelter → tmuk → pops", 1)]

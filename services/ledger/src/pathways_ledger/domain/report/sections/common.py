@@ -34,7 +34,17 @@ def onward_from(fold: Fold, pr: ProviderReferral) -> str | None:
     if parent is not None:
         return parent.provider
     source = pr.source or ""
-    return source.split(":", 1)[1] if source.startswith("provider:") else None
+    referrer = source.split(":", 1)[1] if source.startswith("provider:") else None
+    # A provider's own household referral routed back to itself is its referral, not an onward one.
+    return referrer if referrer != pr.provider else None
+
+
+def chain_label(fold: Fold, pr: ProviderReferral) -> str:
+    """'magistra → pops → tmuk': the providers along the parent links, starting with the provider
+    that referred the first household itself when there is no parent link to follow."""
+    steps = chain_of(fold, pr)
+    origin = onward_from(fold, steps[0]) if steps[0].parent_id is None else None
+    return " → ".join([origin] * bool(origin) + [step.provider for step in steps])
 
 
 def chain_of(fold: Fold, pr: ProviderReferral) -> list[ProviderReferral]:

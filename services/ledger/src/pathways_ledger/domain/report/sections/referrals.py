@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 
 from ..state import Fold
 from ..tables import Table, TableBuilder
-from .common import ALL, STATUSES, chain_of, new_referrals, onward_from, providers, source_of
+from .common import ALL, STATUSES, chain_label, new_referrals, onward_from, providers, source_of
 
 
 def new_by_source(fold: Fold) -> Table:
@@ -62,7 +62,7 @@ def cross_referrals(fold: Fold) -> tuple[Table, Table]:
     t.adds_up(rows, total)
     for row in [*rows, total]:  # across a row, the statuses add up to its referrals
         t.row_adds_up(row, STATUSES, "referrals")
-    chains = Counter(" → ".join(step.provider for step in chain_of(fold, pr)) for _, pr in onward)
+    chains = Counter(chain_label(fold, pr) for _, pr in onward)
     c = TableBuilder("chains", "Most common chains of onward referrals", ("chain", "referrals"),
                      counts=frozenset({"referrals"}),
                      note="Each onward referral raised in the month, with the referrals it came from.")
