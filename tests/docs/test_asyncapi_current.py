@@ -15,10 +15,11 @@ COMMAND = "python -m pathways_shared.asyncapi"
 
 # Which topics each service reads and which it publishes (through its outbox), by design.
 EXPECTED = {
-    "referral-intake": ({"decisions", "provider-referrals", "deliveries", "hmpps.domain-events"}, {"referrals"}),
-    "router": ({"referrals"}, {"decisions", "provider-referrals"}),
-    "notifier": ({"provider-referrals"}, {"deliveries"}),
-    "ledger": ({"referrals", "decisions", "provider-referrals", "deliveries"}, set()),
+    "referral-intake": ({"decisions", "provider-referrals", "deliveries", "provider-activity", "hmpps.domain-events"},
+                        {"referrals"}),
+    "router": ({"referrals", "provider-activity"}, {"decisions", "provider-referrals", "provider-activity"}),
+    "notifier": ({"provider-referrals"}, {"deliveries", "provider-activity"}),
+    "ledger": ({"referrals", "decisions", "provider-referrals", "deliveries", "provider-activity"}, set()),
 }
 
 
@@ -43,6 +44,18 @@ def test_each_document_names_what_the_service_consumes_and_publishes(service):
 
 def test_published_events_are_described_by_the_event_envelope():
     spec = yaml.safe_load((DOCS / "router.yaml").read_text("utf-8"))
-    payloads = {m["payload"]["$ref"] for m in spec["components"]["messages"].values()}
+    # What the router sends; what it receives it decodes a batch of records at a time, itself.
+    sent = [_resolve(spec, m) for op in spec["operations"].values() if op["action"] == "send" for m in op["messages"]]
+    assert len(sent) == 3
+    payloads = {message["payload"]["$ref"] for message in sent}
     assert payloads == {"#/components/schemas/DomainEvent"}
     assert {"eventId", "eventType", "referralId"} <= set(spec["components"]["schemas"]["DomainEvent"]["required"])
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    """Follow local $refs ('#/channels/…/messages/Message') to the object they name."""
+    while "$ref" in node:
+        path, node = node["$ref"].removeprefix("#/").split("/"), spec
+        for part in path:
+            node = node[part]
+    return node

@@ -63,8 +63,8 @@ def _module_broker(module: str):
 SERVICES = {
     "referral-intake": ("pathways-referral-intake", _intake_broker, ("referrals",)),
     "router": ("pathways-router", _module_broker("pathways_router.entrypoints.app"),
-               ("decisions", "provider_referrals")),
-    "notifier": ("pathways-notifier", _notifier_broker, ("deliveries",)),
+               ("decisions", "provider_referrals", "provider_activity")),
+    "notifier": ("pathways-notifier", _notifier_broker, ("deliveries", "provider_activity")),
     "ledger": ("pathways-ledger", _module_broker("pathways_ledger.entrypoints.app"), ()),
 }
 
