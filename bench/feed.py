@@ -62,12 +62,27 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for {pid}")
 
 
+def dead_lettered(stack: Stack, since: int) -> int:
+    """Referral events the router refused (dead-lettered) since that log offset: cases that can
+    never have decisions. (The stack appends to its logs across runs.)"""
+    with (stack.var / "logs" / "router.log").open("rb") as log:
+        log.seek(since)
+        return log.read().count(b'"message dead-lettered"')
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far, read while it still runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
 def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
     export = generate(rows, seed)
     stack = Stack(var=WORK / f"stack-{rows}")
     try:
         start(stack)
         router_db = stack.var / "router.db"
+        log_start = (stack.var / "logs" / "router.log").stat().st_size
         command = [str(Path(sys.executable).parent / "pathways"), "feed", "probation", str(export), "--json",
                    "--exported-at", "2026-11-02T06:00:00+00:00", "--report-dir", str(stack.var)]
         command += ["--batch-size", str(chunk)] if chunk else []
@@ -85,17 +100,20 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         deadline, routed = started + timeout, 0
         while time.monotonic() < deadline:
             routed = count(router_db, "SELECT count(*) FROM households")
-            if routed >= accepted:
+            if routed >= accepted - dead_lettered(stack, log_start):
                 break
             if stack.procs["router"].poll() is not None:
                 raise RuntimeError("the router exited; see its log")
             time.sleep(0.25)
         done = time.monotonic() - started
         decided = count(router_db, "SELECT count(DISTINCT referral_id) FROM decisions")
-        if decided != accepted:
+        dead = dead_lettered(stack, log_start)
+        if decided != accepted - dead:
             raise RuntimeError(f"decisions for {decided} of {accepted} accepted cases after {done:.0f} s")
         rss = {"feed": round(usage.ru_maxrss / 1024, 1),
                **{name: peak_rss_mib(stack.procs[name].pid) for name in SERVICES}}
+        cpu = {"feed": round(usage.ru_utime + usage.ru_stime, 1),
+               **{name: cpu_s(stack.procs[name].pid) for name in SERVICES}}
         reconciled = summary["rows_read"] == rows == (summary["created"] + summary["updated"]
                                                       + summary["unchanged"] + summary["rejected"])
         return {"rows": rows, "elapsed_s": round(done, 2), "rows_per_s": round(rows / done, 1),
@@ -104,7 +122,8 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
                     router_db, "SELECT count(*) FROM decisions"),
                 "reconciliation": {k: summary[k] for k in ("rows_read", "created", "updated", "unchanged",
                                                            "rejected")} | {"adds_up": reconciled},
-                "peak_rss_mib": rss}
+                "router_dead_lettered": dead, "peak_rss_mib": rss, "cpu_s": cpu,
+                "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()]}
     finally:
         stack.stop()
 
@@ -140,7 +159,12 @@ def run(args) -> int:
         print(f"          read {rec['rows_read']} = created {rec['created']} + updated {rec['updated']} + unchanged "
               f"{rec['unchanged']} + rejected {rec['rejected']}: {'adds up' if rec['adds_up'] else 'DOES NOT ADD UP'}")
         print("          peak RSS MiB: " + ", ".join(f"{k} {v}" for k, v in r["peak_rss_mib"].items()))
-        if not rec["adds_up"]:
+        print("          CPU s: " + ", ".join(f"{k} {v}" for k, v in r["cpu_s"].items())
+              + f"; load average {r['load_average_1_5_15_min']}")
+        if r["router_dead_lettered"]:
+            print(f"          FAILED: the router dead-lettered {r['router_dead_lettered']} accepted cases "
+                  "(see its log); they have no decisions")
+        if not rec["adds_up"] or r["router_dead_lettered"]:
             return 1
     largest = max(runs, key=lambda r: r["rows"])
     result = {"runs": runs, "target": {"rows": TARGET_ROWS, "seconds": args.target_s}, "services": list(SERVICES)}

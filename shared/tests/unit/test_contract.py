@@ -122,3 +122,13 @@ def test_models_are_frozen():
     with pytest.raises(Exception):
         referral.index_person.stage = "custody"  # type: ignore[misc]
     assert isinstance(referral, HouseholdReferral)
+
+
+def test_a_person_born_after_the_referral_day_is_refused_with_the_day():
+    doc = minimal()
+    doc["referred_at"] = "2026-11-16T23:30:00Z"      # 16 November in London (GMT)
+    doc["index_person"]["date_of_birth"] = "2026-11-17"
+    doc["index_person"].pop("age_years", None)
+    assert problems(doc)["index_person.date_of_birth"] == "date_of_birth is after the referral day (2026-11-16)"
+    doc["index_person"]["date_of_birth"] = "2026-11-16"  # born on the day: age 0
+    parse_referral(doc)

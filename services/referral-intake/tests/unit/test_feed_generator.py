@@ -58,3 +58,16 @@ def test_a_summary_that_does_not_add_up_is_refused():
         summary.checked()
     summary.updated = 1
     assert summary.checked() is summary
+
+
+def test_an_export_describes_its_day_so_nobody_in_it_is_born_later():
+    from datetime import date
+
+    from pathways_intake.feed.generator import export_objects
+
+    day = date(2026, 11, 2)
+    context = ExportContext(datetime(2026, 11, 2, 6, tzinfo=UTC), case_key=b"test-pseudonym-key-0123456789")
+    born = [p["date_of_birth"] for obj in export_objects(2000, 5, as_of=day)
+            for p in [obj, *obj["family_members"]] if "date_of_birth" in p]
+    assert born and max(born) <= day.isoformat()
+    assert all(from_json_object(obj, context).problems == [] for obj in export_objects(300, 5, as_of=day))

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -58,4 +62,26 @@ def cross_field_errors(raw: dict) -> list[Problem]:
         problems.append(Problem(("source", "parent_referral_id"), "parent_not_allowed",
                                 "parent_referral_id is only allowed for onward referrals (source.type 'provider')",
                                 source["parent_referral_id"]))
+    problems += _born_after_referral(raw, index)
     return problems
+
+
+def _born_after_referral(raw: dict, index: dict) -> list[Problem]:
+    """A date of birth after the referral day cannot be right (and would make an age below zero)."""
+    try:
+        referred = datetime.fromisoformat(str(raw.get("referred_at")).replace("Z", "+00:00"))
+        referral_day = referred.astimezone(LONDON).date() if referred.tzinfo else referred.date()
+    except ValueError:
+        return []
+    people = [(("index_person", "date_of_birth"), index)]
+    people += [(("family_members", i, "date_of_birth"), m) for i, m in _members(raw)]
+    found = []
+    for loc, person in people:
+        try:
+            born = date.fromisoformat(str(person.get("date_of_birth")))
+        except ValueError:
+            continue
+        if born > referral_day:
+            found.append(Problem(loc, "born_after_referral",
+                                 f"date_of_birth is after the referral day ({referral_day.isoformat()})", born.isoformat()))
+    return found

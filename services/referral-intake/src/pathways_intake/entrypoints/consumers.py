@@ -1,16 +1,25 @@
 """The intake's FastStream subscriber: routing outcomes and deliveries feed the progress
 projection behind GET /v1/referrals/{id}. One consumer (group "referral-intake") for the
-four topics, so a start costs one group join."""
+four topics, so a start costs one group join; consumed in batches, one transaction each."""
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaMessage
 
 from pathways_shared.broker.factory import subscriber_options
-from pathways_shared.events import DomainEvent
+from pathways_shared.events import correlation_id_from, decode_event
+from pathways_shared.inbox import DEAD_LETTER_ERRORS, dead_letter
 
 from ..bootstrap import Intake
 from ..hmpps.subscriber import register_hmpps_subscriber
 from ..service_layer.progress import GROUP
+
+
+# Up to BATCH_RECORDS events a transaction and an offset commit (as the router's consumer does).
+BATCH_RECORDS, BATCH_WAIT_MS = 200, 50
+
+
+async def _records(_msg) -> None:
+    """The batch handler decodes each record itself, so one bad record cannot fail the batch."""
 
 
 def register_consumers(broker: KafkaBroker, intake: Intake):
@@ -19,10 +28,26 @@ def register_consumers(broker: KafkaBroker, intake: Intake):
     # provider_referrals is read too: it is where a raised referral's provider is named;
     # provider_activity, for what each provider then reports (status, first contact, reminders).
     @broker.subscriber(topics.decisions, topics.provider_referrals, topics.deliveries, topics.provider_activity,
-                       **subscriber_options(intake.settings, GROUP))
-    async def on_progress_event(event: DomainEvent) -> None:
-        await intake.progress.on_event(event)
+                       batch=True, max_records=BATCH_RECORDS, batch_timeout_ms=BATCH_WAIT_MS,
+                       **subscriber_options(intake.settings, GROUP, decoder=_records))
+    async def on_progress_events(msg: KafkaMessage) -> None:
+        batch, refused = [], []
+        for record in msg.raw_message:
+            try:
+                batch.append((decode_event(record.value), correlation_id_from(record.headers), record))
+            except DEAD_LETTER_ERRORS as exc:
+                refused.append((record, exc))
+        try:
+            await intake.progress.on_events([(event, correlation) for event, correlation, _ in batch])
+        except DEAD_LETTER_ERRORS:  # one event can never be handled: the others, one transaction each
+            for event, correlation, record in batch:
+                try:
+                    await intake.progress.on_events([(event, correlation)])
+                except DEAD_LETTER_ERRORS as exc:
+                    refused.append((record, exc))
+        for record, exc in refused:
+            await dead_letter(broker, record, exc)
 
     # HMPPS domain events arrive raw (not in our envelope): their own subscriber and group.
     register_hmpps_subscriber(broker, intake.settings, intake.hmpps.events)
-    return on_progress_event
+    return on_progress_events

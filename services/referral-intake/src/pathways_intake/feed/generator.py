@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import TextIO
 
+from pathways_shared.contracts.ages import london_today
 from pathways_shared.testing.households import LETTERS, generate_households
 
 from .format import (
@@ -18,6 +20,7 @@ from .format import (
 )
 
 CRNS_PER_LETTER = 1_000_000
+EXPORT_WINDOW_DAYS = 90  # the generated cases' situations are as of days in the quarter up to the export
 _OFFENCE = {key: column for column, key in OFFENCE_COLUMNS.items()}
 
 
@@ -26,9 +29,13 @@ def crn_for(seed: int, row: int) -> str:
     return f"{letter}{row % CRNS_PER_LETTER:06d}"
 
 
-def export_objects(n: int, seed: int, *, bad_every: int = 0) -> Iterator[dict]:
-    """JSONL objects; with bad_every=k, every k-th row names a stage that does not exist."""
-    for row, household in enumerate(generate_households(n, seed)):
+def export_objects(n: int, seed: int, *, bad_every: int = 0, as_of: date | None = None) -> Iterator[dict]:
+    """JSONL objects describing the caseload as of `as_of` (default: today in London), the day the
+    export is made: nobody in it is born later. With bad_every=k, every k-th row names a stage that
+    does not exist."""
+    as_of = as_of or london_today()
+    days = (as_of - timedelta(days=EXPORT_WINDOW_DAYS), as_of)
+    for row, household in enumerate(generate_households(n, seed, referred_at_range=days)):
         obj = as_export_object(household, crn_for(seed, row))
         if bad_every and (row + 1) % bad_every == 0:
             obj["stage"] = "not_a_stage"
@@ -70,9 +77,10 @@ def _text(value) -> str:
     return str(value)
 
 
-def write_export(out: TextIO, n: int, seed: int, fmt: ExportFormat = ExportFormat.csv, *, bad_every: int = 0) -> int:
+def write_export(out: TextIO, n: int, seed: int, fmt: ExportFormat = ExportFormat.csv, *, bad_every: int = 0,
+                 as_of: date | None = None) -> int:
     """Write n rows to `out` (opened with newline=""); returns the rows written."""
-    rows = export_objects(n, seed, bad_every=bad_every)
+    rows = export_objects(n, seed, bad_every=bad_every, as_of=as_of)
     if ExportFormat(fmt) is ExportFormat.jsonl:
         for obj in rows:
             out.write(json.dumps(obj, separators=(",", ":")) + "\n")

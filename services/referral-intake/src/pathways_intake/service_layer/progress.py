@@ -2,13 +2,15 @@
 delivery, and what each provider then reports (status, reason, first contact, overdue first
 contact), so a referrer sees early that a family was never told or could not be reached.
 
-Each event is handled once (its id recorded in the same transaction as its effect). Events for
+Each event is handled once (its id recorded in the same transaction as its effect); a batch of
+events shares one transaction. Events for
 one household arrive in order on each topic, but not across topics, so every handler only adds
 what its event says: a provider referral row converges whichever of raised, routed, delivered
 or failed is seen first.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from pathways_shared.contracts.payloads import (
 )
 from pathways_shared.events import DomainEvent, EventType
 from pathways_shared.inbox import record_processed
+from pathways_shared.telemetry import correlation_scope, new_correlation_id
 
 from ..adapters import provider_activity as activity
 from ..adapters import repository as repo
@@ -36,7 +39,33 @@ class ProgressProjection:
 
     async def on_event(self, event: DomainEvent) -> bool:
         """Returns False for a redelivery or an event that is none of the intake's business."""
-        handler = {
+        return (await self.on_events([(event, None)], scoped=False))[0]
+
+    async def on_events(self, events: list[tuple[DomainEvent, str | None]], *, scoped: bool = True) -> list[bool]:
+        """Events in order, in one transaction, each handled as alone; False for each redelivery or
+        event not ours. Scoped: each under the correlation id it arrived with (a fresh one when it
+        came without); otherwise under the current one."""
+        if scoped:  # the same id for the effect and for the log line after the commit
+            events = [(event, correlation or new_correlation_id()) for event, correlation in events]
+        done = []
+        async with self.engine.begin() as conn:
+            for event, correlation in events:
+                handler = self._handler(event)
+                if handler is None or not await record_processed(conn, GROUP, event):
+                    done.append(False)
+                    continue
+                with correlation_scope(correlation) if scoped else contextlib.nullcontext():
+                    await handler(conn, event.additionalInformation)
+                done.append(True)
+        for (event, correlation), handled in zip(events, done):
+            if handled:
+                with correlation_scope(correlation) if scoped else contextlib.nullcontext():
+                    log.info("referral progress recorded", extra={"referral_id": str(event.referralId),
+                                                                  "event_type": str(event.eventType)})
+        return done
+
+    def _handler(self, event: DomainEvent):
+        return {
             EventType.referral_routed: self._routed,
             EventType.provider_referral_raised: self._raised,
             EventType.provider_referral_delivered: self._delivered,
@@ -45,15 +74,6 @@ class ProgressProjection:
             EventType.first_contact_recorded: self._first_contact,
             EventType.first_contact_reminder_raised: self._reminder,
         }.get(event.eventType)
-        if handler is None:
-            return False
-        async with self.engine.begin() as conn:
-            if not await record_processed(conn, GROUP, event):
-                return False
-            await handler(conn, event.additionalInformation)
-        log.info("referral progress recorded", extra={"referral_id": str(event.referralId),
-                                                      "event_type": str(event.eventType)})
-        return True
 
     async def _routed(self, conn, info: dict) -> None:
         routed = ReferralRouted.model_validate(info)

@@ -71,17 +71,12 @@ async def record_duplicate(conn: AsyncConnection, referral_id: uuid.UUID, provid
     return done.first() is not None
 
 
-async def replace_awaiting(conn: AsyncConnection, referral_id: uuid.UUID, waiting: list[PersonDecision]) -> None:
-    """Persons still waiting keep their place in the queue (queued_at); the others leave it."""
-    queued = {(r.provider, r.person_ref): r.queued_at for r in
-              await conn.execute(select(awaiting_capacity).where(awaiting_capacity.c.referral_id == referral_id))}
-    await conn.execute(delete(awaiting_capacity).where(awaiting_capacity.c.referral_id == referral_id))
+def awaiting_rows(referral_id: uuid.UUID, waiting: list[PersonDecision], queued: dict) -> list[dict]:
+    """queued: (provider, person_ref) → queued_at of those already waiting."""
     now = datetime.now(UTC)
-    if waiting:
-        await conn.execute(awaiting_capacity.insert(), [
-            {"referral_id": referral_id, "provider": d.provider, "person_ref": d.person_ref,
+    return [{"referral_id": referral_id, "provider": d.provider, "person_ref": d.person_ref,
              "decision": d.decision.value, "queued_at": queued.get((d.provider, d.person_ref), now)}
-            for d in waiting])
+            for d in waiting]
 
 
 async def households_awaiting(conn: AsyncConnection, provider: str, decisions: list[str]) -> list[uuid.UUID]:

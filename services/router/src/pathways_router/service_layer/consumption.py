@@ -1,15 +1,15 @@
-"""Referral events consumed in batches: one transaction and one offset commit for many events,
-each handled exactly as alone (its id recorded in processed_messages with its effect, so a
-redelivered batch changes nothing) and in the order of its partition."""
+"""Referral events consumed in batches: one transaction, a statement or two per table and one
+offset commit for many events, each handled exactly as alone (its id recorded in
+processed_messages with its effect, so a redelivered batch changes nothing) and in the order of
+its partition."""
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from pathways_shared.events import DomainEvent
 from pathways_shared.inbox import DEAD_LETTER_ERRORS
-from pathways_shared.telemetry import correlation_scope
 
-from .handlers import Received, RouterService, received_from
+from .handlers import RouterService, received_from
 
 
 class Handled(NamedTuple):
@@ -31,22 +31,16 @@ async def handle_batch(service: RouterService, batch: list[tuple[DomainEvent, st
             refused.append((event, exc))
             continue
         if received is not None:
-            ready.append((event, correlation, received))
+            ready.append((event, received, correlation))
     try:
         async with service.engine.begin() as conn:
-            handled = [await _handle(service, conn, *item) for item in ready]
+            handled = await service.handle_many(conn, ready)
     except DEAD_LETTER_ERRORS:
         handled = []
         for item in ready:
             try:
                 async with service.engine.begin() as conn:
-                    handled.append(await _handle(service, conn, *item))
+                    handled += await service.handle_many(conn, [item])
             except DEAD_LETTER_ERRORS as exc:
                 refused.append((item[0], exc))
     return Handled(sum(handled), refused)
-
-
-async def _handle(service: RouterService, conn, event: DomainEvent, correlation: str | None,
-                  received: Received) -> bool:
-    with correlation_scope(correlation):  # its outbox rows carry the id it arrived with
-        return await service.handle(conn, event, received)

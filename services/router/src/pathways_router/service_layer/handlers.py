@@ -1,5 +1,6 @@
 """What the router does with each event, inside one transaction with its outbox rows (a batch of
-events shares one: service_layer/consumption.py).
+events shares one, service_layer/consumption.py, and reads and writes its state a table at a
+time: adapters/staged.py).
 
 A household is routed when it is submitted, re-routed when consent changes, and re-evaluated
 on the dates its `not_yet` decisions open (stored, so a restart loses none). Provider referrals
@@ -8,6 +9,7 @@ happens to it next is the provider's lifecycle).
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -18,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.payloads import ConsentRecorded, ReferralRouted, ReferralSubmitted, ReferralUpdated
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
-from pathways_shared.events import DomainEvent, EventType, MalformedEvent, new_event
-from pathways_shared.inbox import record_processed
-from pathways_shared.outbox import add_to_outbox
+from pathways_shared.events import DomainEvent, EventType, MalformedEvent
+from pathways_shared.telemetry import correlation_scope
 
 from ..adapters import repository as repo
+from ..adapters.staged import Staged, due_rows
 from ..domain.compiled import CompiledRulebook
 from ..domain.facts import referral_date
+from ..domain.grouping import provider_referral_id
 from ..domain.outcomes import Decision
 from . import raising
 from .routing import decision_row
@@ -48,17 +51,40 @@ class RouterService:
             return await self.handle(conn, event, received)
 
     async def handle(self, conn, event: DomainEvent, received: "Received") -> bool:
-        """The event's effect in the caller's transaction (one event's, or a batch's)."""
+        """The event's effect in the caller's transaction."""
+        return (await self.handle_many(conn, [(event, received, None)], scoped=False))[0]
+
+    async def handle_many(self, conn, items: list[tuple[DomainEvent, "Received", str | None]], *,
+                          scoped: bool = True) -> list[bool]:
+        """The effects of events in order, in the caller's transaction: each as if alone, with a
+        few statements for all. Scoped: each under the correlation id it arrived with (a fresh
+        one when it came without); otherwise under the current one."""
+        if not items:
+            return []
+        fresh = await repo.first_processed(conn, GROUP, [event for event, _, _ in items])
+        staged = await self._load(conn, {r.referral.effective_id() for _, r, _ in items},
+                                  {p for _, r, _ in items for p in (r.pseudonyms or {}).values()})
+        done = []
+        for event, received, correlation in items:
+            if event.eventId not in fresh:
+                done.append(False)  # processed before, or earlier in this batch
+                continue
+            fresh.discard(event.eventId)
+            with correlation_scope(correlation) if scoped else contextlib.nullcontext():
+                done.append(self._apply(staged, received))
+        await staged.flush(conn)
+        return done
+
+    def _apply(self, staged: Staged, received: "Received") -> bool:
         referral, view, revision, pseudonyms = received
-        if not await record_processed(conn, GROUP, event):
-            return False
-        stored = await repo.load_household(conn, referral.effective_id())
-        if stored is not None and stored.revision > revision:
+        referral_id = referral.effective_id()
+        stored = staged.households.get(referral_id)
+        if stored is not None and stored["revision"] > revision:
             return True  # an older revision arriving late changes nothing
         if pseudonyms is None:
-            pseudonyms = stored.pseudonyms if stored is not None else {}
-        await repo.save_household(conn, referral.effective_id(), revision, view, pseudonyms)
-        await self._route(conn, referral, revision, pseudonyms)
+            pseudonyms = stored["pseudonyms"] if stored is not None else {}
+        staged.save_household(referral_id, revision, view, pseudonyms)
+        self._route(staged, referral, revision, pseudonyms)
         return True
 
     async def reevaluate_due(self) -> int:
@@ -68,45 +94,50 @@ class RouterService:
             due = await repo.due_for_reevaluation(conn, self.today())
         for referral_id in due:
             async with self.engine.begin() as conn:
-                stored = await repo.load_household(conn, referral_id)
-                if stored is None:
+                if await self._reroute(conn, referral_id) is None:
                     await repo.replace_reevaluations(conn, referral_id, set())
                     continue
-                await self._route(conn, _parse_view(stored.routing_view), stored.revision, stored.pseudonyms)
                 done += 1
         return done
 
     async def reroute(self, conn, referral_id: uuid.UUID) -> list:
         """Route a stored household again in the caller's transaction (a provider's capacity
         returned); returns the provider referrals raised."""
-        stored = await repo.load_household(conn, referral_id)
-        if stored is None:
-            return []
-        return await self._route(conn, _parse_view(stored.routing_view), stored.revision, stored.pseudonyms)
+        return await self._reroute(conn, referral_id) or []
 
-    async def _route(self, conn, referral: HouseholdReferral, revision: int, pseudonyms: dict) -> list:
-        as_of = max(referral_date(referral.referred_at), self.today())
-        routing = await raising.plan(conn, referral, self.book, as_of, pseudonyms)
-        rows = [decision_row(d) for d in routing.decisions]
-        referral_id = referral.effective_id()
-        await repo.save_decisions(conn, routing.decisions, as_of, rows)
-        await repo.replace_triage(conn, referral_id, routing.decisions, rows, pseudonyms)
-        await repo.replace_reevaluations(conn, referral_id, {
-            d.eligible_from for d in routing.decisions if d.decision is Decision.not_yet})
-        raised = await raising.raise_routed(conn, referral_id, routing, pseudonyms, self.book, self.topics,
-                                            raising.source_of(referral))
-        raised_ids = [p.provider_referral_id for p in raised]
-        routed = ReferralRouted(referral_id=referral_id, revision=revision, as_of=as_of,
-                                rulebook_version=self.book.version, decisions=rows, provider_referral_ids=raised_ids)
-        await self._publish(conn, EventType.referral_routed, referral_id, routed, list(pseudonyms.values()),
-                            "household referral routed")
+    async def _reroute(self, conn, referral_id: uuid.UUID) -> list | None:
+        """None when no such household is stored."""
+        staged = await self._load(conn, {referral_id}, set())
+        stored = staged.households.get(referral_id)
+        if stored is None:
+            return None
+        raised = self._route(staged, _parse_view(stored["routing_view"]), stored["revision"], stored["pseudonyms"])
+        await staged.flush(conn)
         return raised
 
-    async def _publish(self, conn, kind: EventType, referral_id: uuid.UUID, payload, pseudonyms, description):
-        event = new_event(kind, referral_id, description=description,
-                          additional_information=payload.model_dump(mode="json"),
-                          identifiers=[("PATHWAYS_PERSON", p) for p in pseudonyms if p])
-        await add_to_outbox(conn, event, topic=self.topics.for_event(kind))
+    async def _load(self, conn, referral_ids: set[uuid.UUID], pseudonyms: set[str]) -> Staged:
+        return await Staged.load(conn, referral_ids, pseudonyms, {
+            provider_referral_id(r, p.id) for r in referral_ids for p in self.book.providers})
+
+    def _route(self, staged: Staged, referral: HouseholdReferral, revision: int, pseudonyms: dict) -> list:
+        as_of = max(referral_date(referral.referred_at), self.today())
+        routing = raising.plan(staged, referral, self.book, as_of, pseudonyms)
+        rows = [decision_row(d) for d in routing.decisions]
+        referral_id = referral.effective_id()
+        staged.save_decisions(repo.decision_rows(routing.decisions, as_of, rows))
+        staged.replace(staged.triage, referral_id, repo.triage_rows(
+            referral_id, routing.decisions, rows, pseudonyms, staged.queued_at("triage", referral_id)),
+            "triage", lambda r: (r["person_ref"], r["provider"]))
+        staged.replace(staged.reevaluations, referral_id, due_rows(referral_id, {
+            d.eligible_from for d in routing.decisions if d.decision is Decision.not_yet}))
+        raised = raising.raise_routed(staged, referral_id, routing, pseudonyms, self.book, self.topics,
+                                      raising.source_of(referral))
+        routed = ReferralRouted(referral_id=referral_id, revision=revision, as_of=as_of,
+                                rulebook_version=self.book.version, decisions=rows,
+                                provider_referral_ids=[p.provider_referral_id for p in raised])
+        staged.add_to_outbox(*raising.event_of(self.topics, EventType.referral_routed, referral_id, routed,
+                                               list(pseudonyms.values()), "household referral routed"))
+        return raised
 
 
 class Received(NamedTuple):
