@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +24,7 @@ from pathways_intake.feed.generator import write_export  # noqa: E402
 # Decisions are the end of this path: the notifier and ledger work downstream of them and are not started.
 SERVICES = ("referral-intake", "router")
 WORK = ROOT / "var" / "bench-feed"
+EXPORTED_AT = datetime(2026, 11, 2, 6, tzinfo=UTC)  # fixed, so the same seed gives the same cases
 TARGET_ROWS = 100_000  # the target: this many rows within --target-s
 
 
@@ -31,7 +33,7 @@ def generate(rows: int, seed: int) -> Path:
     if not path.exists():
         partial = path.with_suffix(".partial")
         with partial.open("w", encoding="utf-8", newline="") as out:
-            write_export(out, rows, seed, ExportFormat.csv)
+            write_export(out, rows, seed, ExportFormat.csv, as_of=EXPORTED_AT.date())
         partial.rename(path)
     return path
 
@@ -84,7 +86,7 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         router_db = stack.var / "router.db"
         log_start = (stack.var / "logs" / "router.log").stat().st_size
         command = [str(Path(sys.executable).parent / "pathways"), "feed", "probation", str(export), "--json",
-                   "--exported-at", "2026-11-02T06:00:00+00:00", "--report-dir", str(stack.var)]
+                   "--exported-at", EXPORTED_AT.isoformat(), "--report-dir", str(stack.var)]
         command += ["--batch-size", str(chunk)] if chunk else []
         env = stack.env("referral-intake", 0)
         started = time.monotonic()
