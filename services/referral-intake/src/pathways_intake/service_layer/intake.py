@@ -78,10 +78,13 @@ class IntakeService:
                 stored = await repo.load_referral(conn, referral_id)
                 if stored is not None:
                     return _repeated(referral, stored, digest)
-                skeleton = await self.store.put(conn, referral_id, stored_document(referral))
+                document = stored_document(referral)
                 on, change = self.ages_on(referral)
-                await repo.add_referral(conn, referral_id, skeleton, digest, referral.source.type.value, now,
-                                        ages_change_on=change)
+                # The referral's row first: a concurrent duplicate waits on its key here and then fails,
+                # instead of both writing the protected store's rows and deadlocking there.
+                await repo.add_referral(conn, referral_id, self.store.skeleton_of(document), digest,
+                                        referral.source.type.value, now, ages_change_on=change)
+                await self.store.put(conn, referral_id, document)
                 event = referral_submitted_event(referral, revision=1, received_at=now,
                                                  pseudonym_key=self.pseudonym_key, ages_on=on)
                 await add_to_outbox(conn, event, topic=self.topics.referrals)
