@@ -14,14 +14,11 @@ text that says nothing recognisable, or declines, is 'not_stated'.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from .ages import age_on, london_day
 from .referral_v1 import HouseholdReferral, Person
-
-LONDON = ZoneInfo("Europe/London")
 
 # (lowest age, label); each band runs up to the next band's lowest age.
 AGE_BANDS = ((0, "0-4"), (5, "5-10"), (11, "11-15"), (16, "16-17"), (18, "18-24"), (25, "25-29"),
@@ -70,15 +67,8 @@ def ethnicity_group(text: str | None) -> str:
     return "not_stated"
 
 
-def age_on(person: Person, on: date) -> int:
-    if person.date_of_birth is None:
-        return person.age_years or 0
-    born = person.date_of_birth
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def person_profile(person: Person, referral: HouseholdReferral) -> PersonProfile:
-    on = referral.referred_at.astimezone(LONDON).date()
+    on = london_day(referral.referred_at)
     missing = [name for name in OPTIONAL_FIELDS if not getattr(person, name)]
     return PersonProfile(age_band=age_band(age_on(person, on)), sex=person.sex.value,
                          ethnicity_group=ethnicity_group(person.ethnicity),

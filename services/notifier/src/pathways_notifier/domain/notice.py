@@ -18,17 +18,24 @@ def referral_notice(delivery, inbox_base_url: str, sender: str, recipient: str) 
     prid = str(delivery.provider_referral_id)
     link = inbox_link(inbox_base_url, prid)
     updated = delivery.revision > 1
-    message = EmailMessage()
-    message["Subject"] = f"Family Pathways: provider referral {prid}{' updated' if updated else ''}"
-    message["From"] = sender
-    message["To"] = recipient
-    message["Message-ID"] = f"<{delivery.webhook_id}@family-pathways>"
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(
+    return notice(
+        f"Family Pathways: provider referral {prid}{' updated' if updated else ''}", sender, recipient,
+        f"<{delivery.webhook_id}@family-pathways>",
         f"{'A provider referral you hold has been updated' if updated else 'A new provider referral is waiting for you'}"
         f" in Family Pathways.\n\n"
         f"Provider referral: {prid}\n"
         f"Open it: {link}\n\n"
         "Sign in with your service's token to see who it is for. This email carries no personal\n"
         "details on purpose: please do not reply with any.\n")
+
+
+def notice(subject: str, sender: str, recipient: str, message_id: str, text: str) -> EmailMessage:
+    """An automatic message (so auto-responders stay quiet) with a Message-ID stable across retries."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = recipient
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
     return message

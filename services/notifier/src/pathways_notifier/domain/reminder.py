@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from email.message import EmailMessage
 
-from .notice import inbox_link
+from pathways_shared.contracts.payloads import FirstContactReminderRaised
+
+from .notice import inbox_link, notice
 
 REMINDER_WEBHOOK_TYPE = "provider_referral.first_contact_reminder"
 # A reminder travels as a delivery of its own, told apart from a referral's by its channel.
@@ -24,17 +25,7 @@ def reminder_delivery_id(provider_referral_id: uuid.UUID | str, channel: str) ->
     return f"{provider_referral_id}_reminder" + ("" if channel == "webhook" else f"_{channel}")
 
 
-@dataclass(frozen=True)
-class Reminder:
-    provider_referral_id: uuid.UUID
-    referral_id: uuid.UUID
-    provider: str
-    delivered_on: date
-    due_on: date
-    working_days: int
-
-
-def reminder_body(reminder: Reminder, raised_at: datetime) -> bytes:
+def reminder_body(reminder: FirstContactReminderRaised, raised_at: datetime) -> bytes:
     """The exact bytes sent and signed, in the same shape as a referral's webhook."""
     payload = {
         "type": REMINDER_WEBHOOK_TYPE,
@@ -51,18 +42,14 @@ def reminder_body(reminder: Reminder, raised_at: datetime) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def reminder_notice(reminder: Reminder, inbox_base_url: str, sender: str,
+def reminder_notice(reminder: FirstContactReminderRaised, inbox_base_url: str, sender: str,
                     recipient: str) -> EmailMessage:
     """The reminder email; its Message-ID is stable across retries, like the referral's (and short
     enough not to be folded)."""
     prid = str(reminder.provider_referral_id)
-    message = EmailMessage()
-    message["Subject"] = f"Family Pathways: first contact overdue, provider referral {prid}"
-    message["From"] = sender
-    message["To"] = recipient
-    message["Message-ID"] = f"<{prid}.reminder@family-pathways>"
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(
+    return notice(
+        f"Family Pathways: first contact overdue, provider referral {prid}", sender, recipient,
+        f"<{prid}.reminder@family-pathways>",
         f"First contact on a provider referral you hold was due by {reminder.due_on:%d %B %Y}"
         f" ({reminder.working_days} working days after it was delivered on {reminder.delivered_on:%d %B %Y})"
         f" and has not been recorded.\n\n"
@@ -70,4 +57,3 @@ def reminder_notice(reminder: Reminder, inbox_base_url: str, sender: str,
         f"Open it: {inbox_link(inbox_base_url, prid)}\n\n"
         "Record first contact there, or put the referral on hold with a reason. This email carries\n"
         "no personal details on purpose: please do not reply with any.\n")
-    return message

@@ -60,25 +60,29 @@ class WebhookChannel:
         return provider in self.endpoints
 
     async def attempt(self, row) -> Attempt:
-        endpoint = self.endpoints[row.provider]
         try:
             referral = await self.intake.document(row.referral_id)
             closed = self.gate.closed(row, referral)
             if closed:
                 return Attempt(cancelled=closed)
             body = self._body(row, referral)
-            stamp = int(time.time())
-            response = await self.http.post(endpoint.webhook_url, content=body,
-                                            headers=webhook_headers(endpoint.key, row.webhook_id, stamp, body))
         except DocumentUnavailable as exc:
             return Attempt(error=str(exc))
-        except httpx.HTTPError as exc:
-            return Attempt(error=f"{type(exc).__name__}: {exc}"[:300])
         except Exception as exc:  # a document this code cannot project: count it, so it ends visibly dead
             error = f"could not assemble the payload: {type(exc).__name__}"
             # Type only: the message of an error about a document may quote what is in it.
             log.error(error, extra={"webhook_id": row.webhook_id, "provider": row.provider})
             return Attempt(error=error)
+        return await self.post(row.provider, row.webhook_id, body)
+
+    async def post(self, provider: str, webhook_id: str, body: bytes) -> Attempt:
+        """Sign `body` and send it to the provider's endpoint; its answer as an Attempt."""
+        endpoint = self.endpoints[provider]
+        try:
+            response = await self.http.post(endpoint.webhook_url, content=body,
+                                            headers=webhook_headers(endpoint.key, webhook_id, int(time.time()), body))
+        except httpx.HTTPError as exc:
+            return Attempt(error=f"{type(exc).__name__}: {exc}"[:300])
         code = response.status_code
         if is_acknowledged(code):
             return Attempt(code)
@@ -111,7 +115,10 @@ class EmailChannel:
             return Attempt(error=str(exc))
         if closed:
             return Attempt(cancelled=closed)
-        message = referral_notice(row, self.inbox_base_url, self.server.sender, self.mailboxes[row.provider])
+        return await self.send(referral_notice(row, self.inbox_base_url, self.server.sender,
+                                               self.mailboxes[row.provider]))
+
+    async def send(self, message) -> Attempt:
         try:
             return Attempt(await self.server.send(message))
         except MailNotSent as exc:

@@ -15,6 +15,7 @@ from typing import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
+from pathways_shared.contracts.ages import LONDON
 from pathways_shared.contracts.lifecycle import ContactMethod, StarReading, Status
 from pathways_shared.contracts.payloads import FirstContactRecorded, OutcomeStarRecorded, ProviderReferralStatusChanged
 from pathways_shared.events import EventType, new_event
@@ -24,7 +25,7 @@ from ..adapters import lifecycle as lc
 from ..domain.lifecycle import case_opened, transition
 from ..domain.outcome_star import check_reading_order, check_scores
 from ..domain.working_days import Timeliness
-from .lifecycle_views import LONDON, Households, ProviderReferralView, build_view, local_date, state_of
+from .lifecycle_views import Households, ProviderReferralView, build_view, local_date, state_of
 
 
 class NotFound(LookupError):

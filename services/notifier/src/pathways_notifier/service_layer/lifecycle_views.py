@@ -6,8 +6,8 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from pathways_shared.contracts.ages import london_day
 from pathways_shared.contracts.lifecycle import ReasonCode, Status
 
 from ..adapters.intake import DocumentUnavailable, IntakeClient
@@ -17,12 +17,10 @@ from ..domain.outcome_star import banded
 from ..domain.projection import project
 from ..domain.working_days import Timeliness
 
-LONDON = ZoneInfo("Europe/London")
-
 
 def local_date(moment: datetime) -> date:
     """The calendar day in England a moment falls on (deliveries are stored in UTC)."""
-    return utc(moment).astimezone(LONDON).date()
+    return london_day(utc(moment))
 
 
 def state_of(row) -> LifecycleState:

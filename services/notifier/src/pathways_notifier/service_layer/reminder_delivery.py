@@ -7,25 +7,23 @@ and what is recorded on success differ (no lifecycle to open, no delivery event 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Callable
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pathways_shared.contracts.payloads import FirstContactReminderRaised
 
 from .. import metrics
 from ..adapters import lifecycle as lc
 from ..adapters import repository as repo
-from ..adapters.smtp import MailNotSent
-from ..domain.delivery import Status, is_acknowledged
-from ..domain.reminder import (REMINDER_CHANNELS, Reminder, is_reminder, reminder_body, reminder_delivery_id,
+from ..domain.delivery import Status
+from ..domain.reminder import (REMINDER_CHANNELS, is_reminder, reminder_body, reminder_delivery_id,
                                reminder_notice)
-from ..domain.signing import webhook_headers
 from ..domain.working_days import Timeliness
-from .channels import Attempt, EmailChannel, WebhookChannel, _seconds
+from .channels import Attempt, EmailChannel, WebhookChannel
 from .lifecycle_views import local_date
 from .outcomes import Outcomes
 
@@ -50,12 +48,13 @@ class ReminderSource:
     engine: AsyncEngine
     timeliness: Callable[[], Timeliness]   # the reminders' own, so both always agree
 
-    async def reminder(self, delivery) -> Reminder:
+    async def reminder(self, delivery) -> FirstContactReminderRaised:
         async with self.engine.connect() as conn:
             row = await lc.load(conn, delivery.provider_referral_id, None)
         delivered_on, timeliness = local_date(row.delivered_at), self.timeliness()
-        return Reminder(row.provider_referral_id, row.referral_id, row.provider, delivered_on,
-                        timeliness.due_on(delivered_on), timeliness.working_days)
+        return FirstContactReminderRaised(
+            provider_referral_id=row.provider_referral_id, referral_id=row.referral_id, provider=row.provider,
+            delivered_on=delivered_on, due_on=timeliness.due_on(delivered_on), working_days=timeliness.working_days)
 
 
 @dataclass
@@ -68,18 +67,8 @@ class ReminderWebhookChannel:
         return self.webhook.configured(provider)
 
     async def attempt(self, row) -> Attempt:
-        endpoint = self.webhook.endpoints[row.provider]
         body = reminder_body(await self.source.reminder(row), repo.utc(row.raised_at))
-        try:
-            response = await self.webhook.http.post(
-                endpoint.webhook_url, content=body,
-                headers=webhook_headers(endpoint.key, row.webhook_id, int(time.time()), body))
-        except httpx.HTTPError as exc:
-            return Attempt(error=f"{type(exc).__name__}: {exc}"[:300])
-        if is_acknowledged(response.status_code):
-            return Attempt(response.status_code)
-        return Attempt(response.status_code, f"HTTP {response.status_code}",
-                       _seconds(response.headers.get("retry-after")))
+        return await self.webhook.post(row.provider, row.webhook_id, body)
 
 
 @dataclass
@@ -92,13 +81,8 @@ class ReminderEmailChannel:
         return self.email.configured(provider)
 
     async def attempt(self, row) -> Attempt:
-        server = self.email.server
-        message = reminder_notice(await self.source.reminder(row), self.email.inbox_base_url,
-                                  server.sender, self.email.mailboxes[row.provider])
-        try:
-            return Attempt(await server.send(message))
-        except MailNotSent as exc:
-            return Attempt(exc.code, str(exc))
+        return await self.email.send(reminder_notice(await self.source.reminder(row), self.email.inbox_base_url,
+                                                     self.email.server.sender, self.email.mailboxes[row.provider]))
 
 
 def reminder_channels(webhook: WebhookChannel, email: EmailChannel, source: ReminderSource) -> dict:

@@ -10,15 +10,14 @@ import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pathways_shared.contracts.ages import london_day, years_on
 from pathways_shared.contracts.payloads import PERSONAL_FIELDS, SOURCE_PERSONAL_FIELDS
 
 PERSON_FIELDS = (*PERSONAL_FIELDS, "date_of_birth")
 SOURCE_REF = ""          # the referrer's fields; no person_ref is empty, so it names nobody else
 AGE_AT_REFERRAL = "age_at_referral"   # kept beside a sealed date of birth: a coarse attribute
 ERASED = "[erased]"      # what a field reads as once its person's key is shredded
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,13 @@ def split(document: dict) -> tuple[dict, list[PersonalValue]]:
     """The skeleton (no personal data) and the personal values taken out of it."""
     skeleton = copy.deepcopy(document)
     values: list[PersonalValue] = []
-    on = datetime.fromisoformat(document["referred_at"]).astimezone(LONDON).date()
+    on = london_day(datetime.fromisoformat(document["referred_at"]))
     for person in _people(skeleton):
         for name in PERSON_FIELDS:
             if person.get(name) not in (None, [], {}, ""):  # an empty list says nothing about anyone
                 values.append(PersonalValue(person["person_ref"], name, person.pop(name)))
                 if name == "date_of_birth" and "age_years" not in person:
-                    person[AGE_AT_REFERRAL] = age_on(date.fromisoformat(values[-1].value), on)
+                    person[AGE_AT_REFERRAL] = years_on(date.fromisoformat(values[-1].value), on)
     for name in SOURCE_PERSONAL_FIELDS:
         if name in skeleton.get("source", {}):
             values.append(PersonalValue(SOURCE_REF, name, skeleton["source"].pop(name)))
@@ -80,7 +79,3 @@ def without_erased(document: dict) -> tuple[dict, list[str]]:
             person["age_years"] = age
     return document, gone
 
-
-def age_on(born: date, on: date) -> int:
-    had_birthday = (on.month, on.day) >= (born.month, born.day)
-    return on.year - born.year - (0 if had_birthday else 1)

@@ -3,9 +3,9 @@ whose next attempt is due. Safe with several intake processes: each message is c
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+
+from pathways_shared.periodic import Periodic
 
 from . import inbox
 from .inbox import utc_now
@@ -15,11 +15,12 @@ log = logging.getLogger("pathways_intake.hmpps")
 BATCH = 50
 
 
-class RetryWorker:
+class RetryWorker(Periodic):
+    task_name = "hmpps-retries"
+
     def __init__(self, events: ProbationEvents, *, poll_seconds: float = 5.0):
         self.events = events
         self.poll_seconds = poll_seconds
-        self._task: asyncio.Task | None = None
 
     async def run_due(self) -> int:
         """Retry every message due now; returns how many were retried."""
@@ -38,22 +39,3 @@ class RetryWorker:
                 log.exception("HMPPS event retry failed", extra={"inbox_id": row.id, "event_type": row.event_type})
             retried += 1
         return retried
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="hmpps-retries")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:  # noqa: BLE001 - a database outage must not end the retries for good
-                log.exception("HMPPS retry pass failed")
-            await asyncio.sleep(self.poll_seconds)

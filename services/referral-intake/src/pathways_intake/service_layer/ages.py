@@ -9,10 +9,8 @@ several intake processes: due referrals are locked and each announcement bumps t
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from pathways_shared.contracts.payloads import ReferralUpdated, routing_view
@@ -20,6 +18,7 @@ from pathways_shared.contracts.profiles import household_profiles
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
+from pathways_shared.periodic import Periodic
 
 from ..adapters import ages
 from ..domain.personal import SOURCE_REF, without_erased
@@ -31,10 +30,10 @@ CAUSE = "birthday"
 
 
 @dataclass
-class BirthdayAnnouncements:
+class BirthdayAnnouncements(Periodic):
     service: IntakeService
     poll_seconds: float = 3600.0
-    _task: asyncio.Task | None = field(default=None, init=False)
+    task_name = "birthday-announcements"
 
     async def run_due(self) -> int:
         """Announce every household whose ages changed on or before today; how many were."""
@@ -66,25 +65,6 @@ class BirthdayAnnouncements:
                 await add_to_outbox(conn, event, topic=service.topics.referrals)
                 done += 1
         return done, len(rows)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="birthday-announcements")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:  # noqa: BLE001 - a database outage must not end the job for good
-                log.exception("birthday announcements failed; trying again next interval")
-            await asyncio.sleep(self.poll_seconds)
 
 
 def _announcement(referral: HouseholdReferral, revision: int, on: date, pseudonyms: dict[str, str]):
