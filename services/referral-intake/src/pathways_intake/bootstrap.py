@@ -19,6 +19,7 @@ from .adapters.protected import ProtectedStore
 from .adapters.tables import metadata
 from .hmpps.wiring import CASE_SOURCE_FORMAT, HmppsEvents, hmpps_events
 from .service_layer.ages import BirthdayAnnouncements
+from .service_layer.retention import Periods, RetentionPurge
 from .service_layer.intake import IntakeService
 from .service_layer.progress import ProgressProjection
 
@@ -51,6 +52,8 @@ class IntakeSettings(Settings):
     hmpps_retry_poll_seconds: float = Field(5.0, gt=0)
     # How often the birthday job looks for households whose ages changed (service_layer.ages).
     ages_poll_seconds: float = Field(3600.0, gt=0)
+    # How often the running intake purges what is past its retention period (service_layer.retention).
+    retention_poll_seconds: float = Field(86_400.0, gt=0)
 
     @field_validator("master_key")
     @classmethod
@@ -74,6 +77,7 @@ class Intake:
     relay: OutboxRelay
     hmpps: HmppsEvents
     birthdays: BirthdayAnnouncements
+    retention: RetentionPurge
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> Intake:
@@ -81,10 +85,12 @@ def bootstrap(settings: IntakeSettings | None = None) -> Intake:
     engine = make_engine(settings.db_url())
     topics = topics_for(settings)
     key = settings.pseudonym_key.get_secret_value().encode()
-    service = IntakeService(engine, topics, key, ProtectedStore(settings.keyring(), key), settings.current_date)
+    store = ProtectedStore(settings.keyring(), key)
+    service = IntakeService(engine, topics, key, store, settings.current_date)
     return Intake(settings, engine, topics, service, ProgressProjection(engine),
                   OutboxRelay.from_settings(engine, settings), hmpps_events(settings, service),
-                  BirthdayAnnouncements(service, settings.ages_poll_seconds))
+                  BirthdayAnnouncements(service, settings.ages_poll_seconds),
+                  RetentionPurge(engine, store, Periods.of(settings), settings.retention_poll_seconds))
 
 
 async def create_schema(engine: AsyncEngine) -> None:

@@ -82,3 +82,14 @@ async def test_a_person_whose_every_referral_is_purged_loses_their_key(api, refe
     done = await purge(intake.engine, intake.service.store, Periods.of(intake.settings), NOW, dry_run=False)
     assert done["data_keys_shredded"] == 3
     assert await count(intake.engine, person_keys, person_keys.c.wrapped.is_not(None)) == 0
+
+
+async def test_the_running_intake_purges_by_itself(api):
+    _, intake = api
+    async with intake.engine.begin() as conn:
+        await conn.execute(feed_rejections.insert(), [{"batch_id": uuid.uuid4(), "line": 2, "raw": "X1,Sam",
+                                                       "problems": [], "status": "open",
+                                                       "created_at": NOW - timedelta(days=91)}])
+    assert intake.retention.poll_seconds == 86_400  # daily, unless RETENTION_POLL_SECONDS says otherwise
+    assert await intake.retention.run_due() == 1
+    assert await count(intake.engine, feed_rejections, feed_rejections.c.raw == "") == 1

@@ -48,10 +48,12 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
             await broker.start()
             intake.hmpps.retries.start()
             intake.birthdays.start()
+            intake.retention.start()
         try:
             yield
         finally:
             if background:
+                await intake.retention.stop()
                 await intake.birthdays.stop()
                 await intake.hmpps.retries.stop()
                 await broker.stop()

@@ -1,5 +1,5 @@
 """Retention: each kind of record the intake holds is kept for its period, then ended by
-`pathways purge` (a dry run counts what would go). Personal data ends by crypto-shredding and by
+the intake's daily purge job, or `pathways purge` (a dry run counts what would go). Personal data ends by crypto-shredding and by
 removing the rows that carry it in clear; what is left is countable and names nobody.
 
 - closed referral: every provider referral settled (delivered or failed, and closed by its
@@ -12,19 +12,22 @@ removing the rows that carry it in clear; what is left is countable and names no
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.contracts.lifecycle import OPEN
+from pathways_shared.periodic import Periodic
 
 from ..adapters.protected import ProtectedStore
 from ..adapters.tables import (
     access_audit, deliveries, feed_rejections, hmpps_inbox, person_keys, personal_fields, referrals, routings,
 )
 
+log = logging.getLogger("pathways_intake.retention")
 SETTLED_INBOX = ("applied", "skipped", "failed")
 PURGED = ""  # what a blanked raw column holds
 
@@ -100,3 +103,18 @@ async def purge(engine: AsyncEngine, store: ProtectedStore, periods: Periods, no
                                                              .values(raw=PURGED))).rowcount
         counts["audit_entries"] = (await conn.execute(delete(access_audit).where(old_reads))).rowcount
     return counts
+
+
+@dataclass
+class RetentionPurge(Periodic):
+    """The purge as a job of the running intake, so retention holds without anyone running it."""
+    engine: AsyncEngine
+    store: ProtectedStore
+    periods: Periods
+    poll_seconds: float = 86_400.0
+    task_name = "retention-purge"
+
+    async def run_due(self) -> int:
+        counts = await purge(self.engine, self.store, self.periods, datetime.now(UTC), dry_run=False)
+        log.info("retention purge", extra={"counts": counts})  # counts only: nothing that names anyone
+        return sum(counts.values())
