@@ -51,6 +51,16 @@ def intake():
 
 
 @pytest.fixture
+def mail():
+    """A real SMTP server on loopback, as a provider's mail service would be."""
+    from .mailserver import MailServer
+
+    server = MailServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def webhook(receiver_example):
     server = ProviderWebhook(receiver_example, new_secret())
     yield server

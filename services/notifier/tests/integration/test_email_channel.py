@@ -11,7 +11,6 @@ from pathways_notifier.domain.delivery import delivery_id, webhook_id
 from pathways_shared.events import EventType
 
 from ..conftest import HOUSEHOLD
-from ..mailserver import MailServer
 from ..rulebooks import rulebook_with
 from .conftest import all_settled, close, drain, published, rows, settings_for
 
@@ -40,13 +39,6 @@ def scan(mail: dict) -> list[str]:
     text = mail["raw"].decode("utf-8", "replace") + mail["message"]["Subject"]
     text += "".join(part.get_content() for part in mail["message"].walk() if part.get_content_maintype() == "text")
     return [d for d in personal_details() if re.search(rf"\b{re.escape(d)}\b", text, re.IGNORECASE)]
-
-
-@pytest.fixture
-def mail():
-    server = MailServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from pathways_notifier.bootstrap import bootstrap, create_schema
 from pathways_notifier.domain.reminder import reminder_delivery_id
 from pathways_shared.events import EventType
 
-from ..mailserver import MailServer
 from ..rulebooks import rulebook_with
 from .conftest import all_settled, close, drain, published, rows, settings_for
 from .lifecycle_world import backdate
@@ -24,13 +23,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 INBOX = "https://pathways.example/"
 OVERDUE = date(2026, 11, 10)   # delivered Monday 2 November: first contact was due by the 9th
-
-
-@pytest.fixture
-def mail():
-    server = MailServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
