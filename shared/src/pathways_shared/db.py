@@ -1,6 +1,10 @@
 """Database engines for SQLite (embedded default) and PostgreSQL (production), one URL away."""
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import orjson
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -20,8 +24,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' serializer: orjson, several times faster than the standard library on the
+    router's explanations (a column per decision); the standard library for what orjson refuses
+    (an integer beyond 64 bits), so anything storable before still is."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     url = normalise_url(url)
+    kwargs.setdefault("json_serializer", json_text)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

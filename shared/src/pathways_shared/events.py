@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Iterable, Mapping
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CORRELATION_HEADER = "correlation-id"
@@ -102,8 +103,28 @@ def new_event(
     )
 
 
+_ORJSON = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+
+
 def encode_event(event: DomainEvent) -> bytes:
-    return event.model_dump_json(exclude_none=True).encode()
+    """The event's JSON, as `model_dump_json(exclude_none=True)` writes it.
+
+    Written with orjson from the envelope's fields: routed events carry every decision's
+    explanation, and this is several times faster than pydantic's serializer on them. Anything
+    orjson cannot write the same way (a Decimal, a huge int) falls back to pydantic."""
+    body = {
+        "eventId": str(event.eventId), "eventType": event.eventType.value, "version": event.version,
+        "occurredAt": event.occurredAt, "description": event.description, "referralId": str(event.referralId),
+        "personReference": {"identifiers": [{"type": i.type, "value": i.value}
+                                            for i in event.personReference.identifiers]},
+        "additionalInformation": event.additionalInformation,
+    }
+    if event.detailUrl is not None:
+        body["detailUrl"] = event.detailUrl
+    try:
+        return orjson.dumps(body, option=_ORJSON)
+    except TypeError:
+        return event.model_dump_json(exclude_none=True).encode()
 
 
 def decode_event(data: bytes | str | None) -> DomainEvent:

@@ -108,3 +108,32 @@ def test_events_are_immutable():
         event.version = 2  # type: ignore[misc]
     assert isinstance(event, DomainEvent) and event.occurredAt.tzinfo is not None
     assert event.occurredAt <= datetime.now(UTC)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(
+    offset_minutes=st.integers(min_value=-720, max_value=840),
+    microsecond=st.sampled_from([0, 1, 998477]),
+    info=st.dictionaries(st.text(max_size=8), json_values, max_size=5),
+    detail=st.none() | st.just("https://example.invalid/cases/1"),
+)
+def test_the_fast_encoder_writes_exactly_what_pydantic_writes(offset_minutes, microsecond, info, detail):
+    occurred = datetime(2026, 11, 2, 6, 30, 15, microsecond, tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    event = new_event(EventType.referral_routed, REFERRAL, description="routed — ✓", occurred_at=occurred,
+                      additional_information=info, identifiers=[("PSEUDONYM", "pp_1")]).model_copy(
+                          update={"detailUrl": detail})
+    assert encode_event(event) == event.model_dump_json(exclude_none=True).encode()
+
+
+def test_values_the_fast_encoder_cannot_write_fall_back_to_pydantic():
+    from decimal import Decimal
+
+    event = new_event(EventType.referral_routed, REFERRAL, additional_information={
+        "amount": Decimal("1.50"), "huge": 2**70, "when": datetime(2026, 1, 1, tzinfo=UTC), "id": REFERRAL})
+    assert encode_event(event) == event.model_dump_json(exclude_none=True).encode()
