@@ -115,7 +115,8 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         rss = {"feed": round(usage.ru_maxrss / 1024, 1),
                **{name: peak_rss_mib(stack.procs[name].pid) for name in SERVICES}}
         cpu = {"feed": round(usage.ru_utime + usage.ru_stime, 1),
-               **{name: cpu_s(stack.procs[name].pid) for name in SERVICES}}
+               **{name: cpu_s(stack.procs[name].pid) for name in SERVICES},
+               "broker": cpu_s(stack.broker.pid)}  # it shares the same cores
         reconciled = summary["rows_read"] == rows == (summary["created"] + summary["updated"]
                                                       + summary["unchanged"] + summary["rejected"])
         return {"rows": rows, "elapsed_s": round(done, 2), "rows_per_s": round(rows / done, 1),
