@@ -1,6 +1,7 @@
 """Writes of what providers report about their provider referrals (the lifecycle columns of the
 progress projection), each inside a caller-owned transaction. A row may not exist yet: events of
-the provider_activity topic can overtake the raised and delivered ones of other topics."""
+the provider_activity topic can overtake the raised and delivered ones of other topics. The
+progress consumer makes the same changes for a whole batch at once (adapters.staged_progress)."""
 from __future__ import annotations
 
 import uuid

@@ -8,16 +8,18 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pathways_shared.inbox import processed_messages
+
 from .tables import deliveries, referrals, routings
 
 
-def _insert(conn: AsyncConnection, table):
+def dialect_insert(conn: AsyncConnection, table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 async def upsert(conn: AsyncConnection, table, row: dict, keys: list[str], updates: list[str]) -> None:
     """Insert the row, or on a key conflict overwrite only the `updates` columns (none: keep it)."""
-    stmt = _insert(conn, table).values(row)
+    stmt = dialect_insert(conn, table).values(row)
     if updates:
         stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in updates})
     else:
@@ -41,7 +43,7 @@ async def add_referrals(conn: AsyncConnection, rows: list[dict], received_at: da
     """add_referral for many (rows: referral_id, document, content_hash, source_type) in one
     statement; the ids inserted, leaving out those a concurrent writer had already taken."""
     result = await conn.execute(
-        _insert(conn, referrals).on_conflict_do_nothing(index_elements=["referral_id"])
+        dialect_insert(conn, referrals).on_conflict_do_nothing(index_elements=["referral_id"])
         .returning(referrals.c.referral_id),
         [{**row, "revision": 1, "received_at": received_at, "updated_at": received_at} for row in rows])
     return {row.referral_id for row in result}
@@ -55,6 +57,19 @@ async def revise_document(conn: AsyncConnection, referral_id: uuid.UUID, seen_re
         .where(referrals.c.referral_id == referral_id, referrals.c.revision == seen_revision)
         .values(revision=seen_revision + 1, document=document, updated_at=datetime.now(UTC)))
     return result.rowcount == 1
+
+
+async def first_processed(conn: AsyncConnection, group: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """pathways_shared.inbox.record_processed for many events in one statement: the ids recorded
+    now (not processed before)."""
+    if not event_ids:
+        return set()
+    now = datetime.now(UTC)
+    # Many parameter sets rather than one VALUES list: the statement is compiled once, not per batch.
+    statement = (dialect_insert(conn, processed_messages).on_conflict_do_nothing()
+                 .returning(processed_messages.c.event_id))  # rowcount is not reliable here
+    rows = [{"consumer_group": group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)]
+    return {r.event_id for r in await conn.execute(statement, rows)}
 
 
 async def load_routing(conn: AsyncConnection, referral_id: uuid.UUID):

@@ -3,10 +3,10 @@ delivery, and what each provider then reports (status, reason, first contact, ov
 contact), so a referrer sees early that a family was never told or could not be reached.
 
 Each event is handled once (its id recorded in the same transaction as its effect); a batch of
-events shares one transaction. Events for
-one household arrive in order on each topic, but not across topics, so every handler only adds
-what its event says: a provider referral row converges whichever of raised, routed, delivered
-or failed is seen first.
+events shares one transaction and a few statements per table (adapters.staged_progress), each
+event changing what it would alone. Events for one household arrive in order on each topic, but
+not across topics, so every effect only adds what its event says (service_layer.progress_effects):
+a provider referral row converges whichever of raised, routed, delivered or failed is seen first.
 """
 from __future__ import annotations
 
@@ -17,17 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.contracts.lifecycle import ReasonCode, Status
-from pathways_shared.contracts.payloads import (
-    FirstContactRecorded, FirstContactReminderRaised, ProviderReferralDelivered, ProviderReferralDeliveryFailed,
-    ProviderReferralRaised, ProviderReferralStatusChanged, ReferralRouted,
-)
-from pathways_shared.events import DomainEvent, EventType
-from pathways_shared.inbox import record_processed
+from pathways_shared.contracts.payloads import ReferralRouted
+from pathways_shared.events import DomainEvent
 from pathways_shared.telemetry import correlation_scope, new_correlation_id
 
-from ..adapters import provider_activity as activity
 from ..adapters import repository as repo
-from ..domain.progress import Delivery
+from ..adapters.staged_progress import StagedProgress
+from .progress_effects import apply, payload_of, provider_referral_ids
 
 GROUP = "referral-intake"
 log = logging.getLogger("pathways_intake")
@@ -43,80 +39,35 @@ class ProgressProjection:
 
     async def on_events(self, events: list[tuple[DomainEvent, str | None]], *, scoped: bool = True) -> list[bool]:
         """Events in order, in one transaction, each handled as alone; False for each redelivery or
-        event not ours. Scoped: each under the correlation id it arrived with (a fresh one when it
-        came without); otherwise under the current one."""
-        if scoped:  # the same id for the effect and for the log line after the commit
+        event not ours. Scoped: each logged under the correlation id it arrived with (a fresh one
+        when it came without); otherwise under the current one."""
+        if scoped:  # a fresh id for an event that came without, for its log line after the commit
             events = [(event, correlation or new_correlation_id()) for event, correlation in events]
+        # Every payload is read before anything is written: one that can never be handled fails the
+        # batch, which the consumer then handles one event a transaction.
+        payloads = [payload_of(event) for event, _ in events]
         done = []
         async with self.engine.begin() as conn:
-            for event, correlation in events:
-                handler = self._handler(event)
-                if handler is None or not await record_processed(conn, GROUP, event):
-                    done.append(False)
+            fresh = await repo.first_processed(
+                conn, GROUP, [event.eventId for (event, _), p in zip(events, payloads) if p is not None])
+            handling = [p for (event, _), p in zip(events, payloads) if p is not None and event.eventId in fresh]
+            staged = await StagedProgress.load(
+                conn, {p.referral_id for p in handling if isinstance(p, ReferralRouted)},
+                {i for p in handling for i in provider_referral_ids(p)})
+            for (event, _), payload in zip(events, payloads):
+                if payload is None or event.eventId not in fresh:
+                    done.append(False)  # processed before, earlier in this batch, or not ours
                     continue
-                with correlation_scope(correlation) if scoped else contextlib.nullcontext():
-                    await handler(conn, event.additionalInformation)
+                fresh.discard(event.eventId)
+                apply(staged, payload)
                 done.append(True)
+            await staged.flush(conn)
         for (event, correlation), handled in zip(events, done):
             if handled:
                 with correlation_scope(correlation) if scoped else contextlib.nullcontext():
                     log.info("referral progress recorded", extra={"referral_id": str(event.referralId),
                                                                   "event_type": str(event.eventType)})
         return done
-
-    def _handler(self, event: DomainEvent):
-        return {
-            EventType.referral_routed: self._routed,
-            EventType.provider_referral_raised: self._raised,
-            EventType.provider_referral_delivered: self._delivered,
-            EventType.provider_referral_delivery_failed: self._failed,
-            EventType.provider_referral_status_changed: self._status_changed,
-            EventType.first_contact_recorded: self._first_contact,
-            EventType.first_contact_reminder_raised: self._reminder,
-        }.get(event.eventType)
-
-    async def _routed(self, conn, info: dict) -> None:
-        routed = ReferralRouted.model_validate(info)
-        stored = await repo.load_routing(conn, routed.referral_id)
-        if stored is None or stored.revision <= routed.revision:  # a late older revision changes nothing
-            await repo.save_routing(conn, routed.referral_id, routed.revision, routed.as_of,
-                                    routed.rulebook_version, routed.decisions)
-        # The router lists only newly raised referrals, so earlier ones are kept.
-        for provider_referral_id in routed.provider_referral_ids:
-            await repo.note_provider_referral(conn, provider_referral_id, routed.referral_id)
-
-    async def _raised(self, conn, info: dict) -> None:
-        raised = ProviderReferralRaised.model_validate(info)
-        await repo.note_provider_referral(conn, raised.provider_referral_id, raised.referral_id, raised.provider)
-
-    async def _delivered(self, conn, info: dict) -> None:
-        done = ProviderReferralDelivered.model_validate(info)
-        await repo.note_provider_referral(conn, done.provider_referral_id, done.referral_id, done.provider,
-                                          Delivery.delivered.value, done.attempts)
-        await activity.note_requested(conn, done.provider_referral_id, done.delivered_at)
-
-    async def _failed(self, conn, info: dict) -> None:
-        failed = ProviderReferralDeliveryFailed.model_validate(info)
-        # Until it is dead-lettered the notifier is still retrying, so it is still pending.
-        delivery = Delivery.failed if failed.dead_lettered else Delivery.pending
-        await repo.note_provider_referral(conn, failed.provider_referral_id, failed.referral_id, failed.provider,
-                                          delivery.value, failed.attempts)
-
-    async def _status_changed(self, conn, info: dict) -> None:
-        changed = ProviderReferralStatusChanged.model_validate(info)
-        await activity.note_status(conn, changed.provider_referral_id, changed.referral_id, changed.provider,
-                                   changed.to_status.value, changed.reason.value if changed.reason else None,
-                                   changed.changed_at)
-
-    async def _first_contact(self, conn, info: dict) -> None:
-        contact = FirstContactRecorded.model_validate(info)
-        await activity.note_first_contact(conn, contact.provider_referral_id, contact.referral_id, contact.provider,
-                                          contact.contacted_on, contact.method.value)
-
-    async def _reminder(self, conn, info: dict) -> None:
-        reminder = FirstContactReminderRaised.model_validate(info)
-        await activity.note_reminder(conn, reminder.provider_referral_id, reminder.referral_id, reminder.provider,
-                                     reminder.due_on)
 
 
 # What a referrer should act on: the provider could not reach the family, the family was never told
