@@ -21,12 +21,40 @@ def _insert(conn: AsyncConnection, table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-async def upsert(conn: AsyncConnection, table, rows: list[dict], keys: list[str]) -> None:
-    if not rows:
-        return
+def _upsert_statement(conn: AsyncConnection, table, keys: list[str]):
     stmt = _insert(conn, table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+async def upsert(conn: AsyncConnection, table, rows: list[dict], keys: list[str]) -> None:
+    """Rows with the same columns. On SQLite the statement is compiled once and the rows
+    go to the driver with each column's own bind processing only: a batch's decisions are tens of
+    thousands of rows, and SQLAlchemy's per-row parameter handling cost more than SQLite's work."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        await conn.execute(_upsert_statement(conn, table, keys), rows)
+        return
+    sql, names, processors = _driver_plan(conn, table, keys, tuple(rows[0]))
+    await conn.exec_driver_sql(sql, [tuple([p(row[n]) if p else row[n] for n, p in zip(names, processors)])
+                                     for row in rows])
+
+
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _driver_plan(conn: AsyncConnection, table, keys: list[str], given: tuple[str, ...]) -> tuple[str, list[str], list]:
+    """The upsert's SQL for rows with the columns `given` (those SQLAlchemy would insert: the first
+    row's), its parameters in order, and each one's bind processor (None: passed as it is)."""
+    dialect = conn.dialect
+    plan_key = (table, tuple(keys), given, dialect)
+    if plan_key not in _PLANS:
+        compiled = _upsert_statement(conn, table, keys).compile(dialect=dialect, column_keys=list(given))
+        names = list(compiled.positiontup)
+        _PLANS[plan_key] = (str(compiled), names,
+                            [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names])
+    return _PLANS[plan_key]
 
 
 async def first_processed(conn, group: str, events: list[DomainEvent]) -> set[uuid.UUID]:
@@ -35,10 +63,11 @@ async def first_processed(conn, group: str, events: list[DomainEvent]) -> set[uu
     if not events:
         return set()
     now = datetime.now(UTC)
-    statement = (_insert(conn, processed_messages).values([
-        {"consumer_group": group, "event_id": e.eventId, "processed_at": now} for e in events])
-        .on_conflict_do_nothing().returning(processed_messages.c.event_id))  # rowcount is not reliable here
-    return {r.event_id for r in await conn.execute(statement)}
+    # Many parameter sets for one statement (SQLAlchemy sends them as one multi-row insert): compiled
+    # once, where values written into the statement would compile it again for every batch.
+    statement = _insert(conn, processed_messages).on_conflict_do_nothing().returning(processed_messages.c.event_id)
+    rows = [{"consumer_group": group, "event_id": e.eventId, "processed_at": now} for e in events]
+    return {r.event_id for r in await conn.execute(statement, rows)}  # rowcount is not reliable here
 
 
 async def load_household(conn, referral_id: uuid.UUID):

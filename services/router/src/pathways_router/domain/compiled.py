@@ -3,13 +3,15 @@ every reason template checked, so that nothing in the rulebook can fail at routi
 from __future__ import annotations
 
 from collections import ChainMap
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from string import Formatter
 from typing import Any, Callable
 
 from .conditions import ConditionCompiler, Predicate, RulebookProblem
+from .memo import ClauseMemo
 from .outcomes import Capacity, Outcome
+from .results import ClauseResult
 from .rulebook import Include, Rulebook, Verdict
 
 # Keys a reason template may use besides the provider's own parameters.
@@ -18,27 +20,8 @@ CONTEXT_KEYS = frozenset({
     "days_to_release", "days_since_release", "establishment", "establishment_name", "resettlement_area",
     "index_consent", "index_age", "provider", "eligible_from",
 })
-
-
-@dataclass(frozen=True, slots=True)
-class ClauseResult:
-    id: str
-    outcome: Outcome
-    eligible_from: date | None
-    marks: tuple[str, ...]
-    template: str
-    context: ChainMap
-
-    @property
-    def reason(self) -> str:
-        # Rendered on demand: routing at volume decides far more often than anyone reads a reason.
-        return self.template.format_map(self.context)
-
-    def as_dict(self) -> dict:
-        out = {"id": self.id, "outcome": self.outcome.value, "reason": self.reason}
-        if self.eligible_from:
-            out["eligible_from"] = self.eligible_from.isoformat()
-        return out
+# Those set per person (domain/engine.py's context): the provider's name and a window's date are not.
+PERSON_CONTEXT_KEYS = CONTEXT_KEYS - {"provider", "eligible_from"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +38,10 @@ class CompiledClause:
     gate: str | None
     rules: tuple[tuple[Predicate, CompiledVerdict], ...]
     otherwise: CompiledVerdict
+    # All its result depends on (domain/memo.py): the facts its conditions and window read, and
+    # the person's context keys its reasons name (provider parameters are fixed).
+    reads: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()
 
     def evaluate(self, facts: dict, context: ChainMap) -> ClauseResult:
         verdict = self.otherwise
@@ -85,6 +72,8 @@ class CompiledRulebook:
     providers: tuple[CompiledProvider, ...]
     imprisoned_stages: frozenset[str]
     labels: dict[str, dict[str, str]]
+    # Clause results remembered across households; None evaluates every clause every time.
+    memo: ClauseMemo | None = field(default_factory=ClauseMemo, compare=False, repr=False)
 
     @property
     def version(self) -> str:
@@ -99,7 +88,8 @@ def _render_param(value: Any) -> Any:
     return value
 
 
-def _check_template(template: str, allowed: frozenset, path: tuple) -> None:
+def _check_template(template: str, allowed: frozenset, path: tuple) -> set[str]:
+    """The names the template uses, all allowed."""
     try:
         names = {field.split(".")[0].split("[")[0] for _, field, _, _ in Formatter().parse(template) if field}
     except ValueError as exc:
@@ -107,6 +97,7 @@ def _check_template(template: str, allowed: frozenset, path: tuple) -> None:
     unknown = sorted(n for n in names if n not in allowed)
     if unknown:
         raise RulebookProblem(path, f"reason uses unknown placeholder(s) {unknown}; allowed: {sorted(allowed)}")
+    return names
 
 
 def _unique(named, what: str) -> None:
@@ -133,7 +124,7 @@ def compile_rulebook(book: Rulebook) -> CompiledRulebook:
         allowed = CONTEXT_KEYS | frozenset(provider.params)
 
         def verdict(v: Verdict, path: tuple) -> CompiledVerdict:
-            _check_template(v.reason, allowed, path + ("reason",))
+            said.update(_check_template(v.reason, allowed, path + ("reason",)))
             offset = None
             if v.eligible_from is not None:
                 offset = compiler.resolve(v.eligible_from.minus_days, path + ("from", "minus_days"))
@@ -144,10 +135,15 @@ def compile_rulebook(book: Rulebook) -> CompiledRulebook:
         clauses = []
         for c_index, clause in enumerate(provider.clauses):
             cpath = base + ("clauses", c_index)
+            compiler.read, said = set(), set()
             rules = tuple(
                 (compiler.compile(rule.when, cpath + ("rules", r, "when")), verdict(rule, cpath + ("rules", r)))
                 for r, rule in enumerate(clause.rules))
-            clauses.append(CompiledClause(clause.id, clause.gate, rules, verdict(clause.otherwise, cpath + ("otherwise",))))
+            otherwise = verdict(clause.otherwise, cpath + ("otherwise",))
+            if any(v.offset_days is not None for _, v in rules):
+                compiler.read.add("index.release_date")
+            clauses.append(CompiledClause(clause.id, clause.gate, rules, otherwise, tuple(sorted(compiler.read)),
+                                          tuple(sorted(said & PERSON_CONTEXT_KEYS))))
         params = {k: _render_param(v) for k, v in provider.params.items()} | {"provider": provider.name}
         providers.append(CompiledProvider(provider.id, provider.name, provider.capacity, tuple(clauses),
                                           tuple(provider.includes), params))

@@ -48,6 +48,7 @@ RANGE_OPERATORS = {"between", "not_between"}
 class ConditionCompiler:
     def __init__(self, params: dict[str, Any], sets: dict[str, frozenset]):
         self.params, self.sets = params, sets
+        self.read: set[str] = set()  # the facts the conditions compiled so far test
 
     def resolve(self, value: Any, path: tuple) -> Any:
         if isinstance(value, str) and value.startswith("$"):
@@ -82,6 +83,7 @@ class ConditionCompiler:
         if key not in FACT_NAMES:
             raise RulebookProblem(path, f"unknown fact {key!r}; known facts: {', '.join(sorted(FACT_NAMES))}")
         op_name, fn, arg = self._operator(value, path)
+        self.read.add(key)
         return lambda facts: fn(facts[key], arg)
 
     def _operator(self, value: Any, path: tuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import ChainMap
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from uuid import UUID
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
@@ -69,12 +70,18 @@ def evaluate(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | 
     on = as_of or referral_date(referral.referred_at)
     referral_id = referral.effective_id()
     decisions = []
+    memo = book.memo
     for person, facts in household_facts(referral, on, book.imprisoned_stages):
         context = _context(person, facts, book.labels, name_people)
+        values = facts | context if memo is not None else None
         for provider in book.providers:
-            scope = ChainMap(context, provider.template_params)
-            results = tuple(clause.evaluate(facts, scope) for clause in provider.clauses)
-            decision = worst(r.outcome for r in results)
+            scope = partial(ChainMap, context, provider.template_params)
+            if memo is None:
+                shared = scope()
+                results = tuple(clause.evaluate(facts, shared) for clause in provider.clauses)
+            else:
+                results = memo.results(provider.clauses, facts, values, scope)
+            decision = worst([r.outcome for r in results])
             opens = None
             if decision is Decision.not_yet:
                 opens = max(r.eligible_from for r in results if r.eligible_from is not None)

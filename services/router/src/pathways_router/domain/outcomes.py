@@ -36,8 +36,12 @@ SEVERITY = {d: rank for rank, d in enumerate(reversed(
     [Decision.ineligible, Decision.review, Decision.not_yet, Decision.held, Decision.stretch, Decision.eligible]))}
 
 
+# Each outcome's decision after its severity, so the worst is the largest.
+_RANKED = {o: (SEVERITY[d], d) for o, d in DECISION_OF.items()}
+
+
 def worst(outcomes) -> Decision:
-    return max((DECISION_OF[o] for o in outcomes), key=SEVERITY.__getitem__, default=Decision.eligible)
+    return max(map(_RANKED.__getitem__, outcomes), default=(-1, Decision.eligible))[1]
 
 
 class Capacity(StrEnum):

@@ -19,6 +19,7 @@ from pathways_shared.telemetry import configure_logging
 
 from ..bootstrap import RouterSettings, bootstrap, create_schema
 from ..service_layer.consumption import handle_batch
+from . import heap
 from .activity import register_activity_consumer
 from .http_api import attach
 
@@ -78,6 +79,7 @@ async def lifespan(_app: FastAPI):
     router.relay.start()
     await broker.start()
     scheduler = asyncio.create_task(reevaluation_loop())
+    heap.settle()
     try:
         yield
     finally:

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
-from pathways_shared.contracts.payloads import ConsentRecorded, ReferralRouted, ReferralSubmitted, ReferralUpdated
+from pathways_shared.contracts.payloads import ConsentRecorded, ReferralSubmitted, ReferralUpdated
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, MalformedEvent
 from pathways_shared.telemetry import correlation_scope
@@ -30,7 +30,8 @@ from ..domain.facts import referral_date
 from ..domain.grouping import provider_referral_id
 from ..domain.outcomes import Decision
 from . import raising
-from .routing import decision_row
+from .routed import routed_event
+from .routing import decision_rows
 
 GROUP = "router"
 
@@ -122,7 +123,7 @@ class RouterService:
     def _route(self, staged: Staged, referral: HouseholdReferral, revision: int, pseudonyms: dict) -> list:
         as_of = max(referral_date(referral.referred_at), self.today())
         routing = raising.plan(staged, referral, self.book, as_of, pseudonyms)
-        rows = [decision_row(d) for d in routing.decisions]
+        rows = decision_rows(routing.decisions)
         referral_id = referral.effective_id()
         staged.save_decisions(repo.decision_rows(routing.decisions, as_of, rows))
         staged.replace(staged.triage, referral_id, repo.triage_rows(
@@ -132,11 +133,8 @@ class RouterService:
             d.eligible_from for d in routing.decisions if d.decision is Decision.not_yet}))
         raised = raising.raise_routed(staged, referral_id, routing, pseudonyms, self.book, self.topics,
                                       raising.source_of(referral))
-        routed = ReferralRouted(referral_id=referral_id, revision=revision, as_of=as_of,
-                                rulebook_version=self.book.version, decisions=rows,
-                                provider_referral_ids=[p.provider_referral_id for p in raised])
-        staged.add_to_outbox(*raising.event_of(self.topics, EventType.referral_routed, referral_id, routed,
-                                               list(pseudonyms.values()), "household referral routed"))
+        staged.add_to_outbox(*routed_event(self.topics, referral_id, revision, as_of, self.book.version, rows,
+                                           [p.provider_referral_id for p in raised], pseudonyms.values()))
         return raised
 
 

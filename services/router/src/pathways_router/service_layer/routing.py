@@ -15,10 +15,18 @@ def route(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | Non
     return group(referral, evaluate(referral, book, as_of, name_people=name_people), book)
 
 
-def decision_row(d: PersonDecision) -> dict:
-    """One line of `pathways route` output; the keys are a public contract."""
+def decision_rows(decisions: list[PersonDecision]) -> list[dict]:
+    """decision_row of each, for one household's decisions (its id written once)."""
+    shown = {}
+    return [decision_row(d, shown.get(d.referral_id) or shown.setdefault(d.referral_id, str(d.referral_id)))
+            for d in decisions]
+
+
+def decision_row(d: PersonDecision, referral_id: str | None = None) -> dict:
+    """One line of `pathways route` output; the keys are a public contract. `referral_id`: the
+    decision's, already written as text."""
     row = {
-        "referral_id": str(d.referral_id),
+        "referral_id": referral_id or str(d.referral_id),
         "person_ref": d.person_ref,
         "provider": d.provider,
         "decision": d.decision.value,

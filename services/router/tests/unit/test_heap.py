@@ -1,0 +1,16 @@
+"""The router process's collector settings once started (entrypoints/heap.py)."""
+import gc
+
+from pathways_router.entrypoints import heap
+
+
+def test_settling_hides_what_start_up_built_and_makes_young_collections_rarer():
+    before = gc.get_threshold()
+    try:
+        heap.settle()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (heap.YOUNG_THRESHOLD, *heap.OLDER_THRESHOLDS)
+        assert gc.isenabled()  # cycles are still collected
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
