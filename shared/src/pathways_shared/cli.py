@@ -9,6 +9,8 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
+from .heap import settle
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -23,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:  # a real command line, not a call from inside another program (tests)
+        settle()  # commands such as `pathways feed probation` work through many rows in batches
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:  # `pathways route ... | head` is normal use

@@ -101,5 +101,8 @@ class BodyLimit:
 def serve(app: Any, host: str, port: int) -> None:
     import uvicorn
 
+    from .heap import settle
+
+    settle()  # the service is imported and built: what exists now lives as long as the process
     # Logs come from our JSON logging; uvicorn's access log would print request paths with ids.
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")

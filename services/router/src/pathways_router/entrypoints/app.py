@@ -19,7 +19,6 @@ from pathways_shared.telemetry import configure_logging
 
 from ..bootstrap import RouterSettings, bootstrap, create_schema
 from ..service_layer.consumption import handle_batch
-from . import heap
 from .activity import register_activity_consumer
 from .http_api import attach
 
@@ -79,7 +78,6 @@ async def lifespan(_app: FastAPI):
     router.relay.start()
     await broker.start()
     scheduler = asyncio.create_task(reevaluation_loop())
-    heap.settle()
     try:
         yield
     finally:

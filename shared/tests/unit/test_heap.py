@@ -1,7 +1,7 @@
-"""The router process's collector settings once started (entrypoints/heap.py)."""
+"""A process's collector settings once started (pathways_shared.heap)."""
 import gc
 
-from pathways_router.entrypoints import heap
+from pathways_shared import heap
 
 
 def test_settling_hides_what_start_up_built_and_makes_young_collections_rarer():
