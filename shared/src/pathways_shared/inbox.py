@@ -70,6 +70,22 @@ async def record_processed(conn: AsyncConnection | AsyncSession, consumer_group:
         return False
 
 
+async def record_many_processed(conn: AsyncConnection, consumer_group: str,
+                                event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """record_processed for a batch of events in one statement: the ids recorded now (those not
+    processed before). PostgreSQL and SQLite."""
+    if not event_ids:
+        return set()
+    now = datetime.now(UTC)
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # Many parameter sets for one statement: compiled once, where values written into the
+    # statement would compile it again for every batch.
+    statement = (dialect_insert(processed_messages).on_conflict_do_nothing()
+                 .returning(processed_messages.c.event_id))  # rowcount is not reliable here
+    rows = [{"consumer_group": consumer_group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)]
+    return {row.event_id for row in await conn.execute(statement, rows)}
+
+
 def describe_error(exc: BaseException) -> str:
     """The error without the offending input, which may hold personal data."""
     if isinstance(exc, ValidationError):

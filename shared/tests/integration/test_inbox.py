@@ -9,7 +9,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 
 from pathways_shared.db import create_plumbing_tables, include_plumbing_tables, make_engine
 from pathways_shared.events import EventType, new_event
-from pathways_shared.inbox import processed_messages, record_processed
+from pathways_shared.inbox import processed_messages, record_many_processed, record_processed
 
 pytestmark = pytest.mark.integration
 
@@ -92,5 +92,21 @@ async def test_record_processed_accepts_a_bare_event_id_and_a_session(db_url):
             assert await record_processed(session, "intake", event_id) is True
         async with AsyncSession(engine) as session, session.begin():
             assert await record_processed(session, "intake", event_id) is False
+    finally:
+        await engine.dispose()
+
+
+async def test_a_batch_is_recorded_in_one_go_and_only_new_ids_come_back(db_url):
+    engine = make_engine(db_url)
+    try:
+        await create_plumbing_tables(engine)
+        first, second, third = (new_event(EventType.referral_submitted, uuid.uuid4()).eventId for _ in range(3))
+        async with engine.begin() as conn:
+            assert await record_many_processed(conn, "router", [first, second, first]) == {first, second}
+        async with engine.begin() as conn:
+            assert await record_many_processed(conn, "router", [second, third]) == {third}
+            assert await record_many_processed(conn, "ledger", [second]) == {second}  # per consumer group
+            assert await record_many_processed(conn, "router", []) == set()
+        assert await _count(engine, processed_messages) == 4
     finally:
         await engine.dispose()

@@ -8,8 +8,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.inbox import processed_messages
-
 from .tables import deliveries, referrals, routings
 
 
@@ -57,19 +55,6 @@ async def revise_document(conn: AsyncConnection, referral_id: uuid.UUID, seen_re
         .where(referrals.c.referral_id == referral_id, referrals.c.revision == seen_revision)
         .values(revision=seen_revision + 1, document=document, updated_at=datetime.now(UTC)))
     return result.rowcount == 1
-
-
-async def first_processed(conn: AsyncConnection, group: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """pathways_shared.inbox.record_processed for many events in one statement: the ids recorded
-    now (not processed before)."""
-    if not event_ids:
-        return set()
-    now = datetime.now(UTC)
-    # Many parameter sets rather than one VALUES list: the statement is compiled once, not per batch.
-    statement = (dialect_insert(conn, processed_messages).on_conflict_do_nothing()
-                 .returning(processed_messages.c.event_id))  # rowcount is not reliable here
-    rows = [{"consumer_group": group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)]
-    return {r.event_id for r in await conn.execute(statement, rows)}
 
 
 async def load_routing(conn: AsyncConnection, referral_id: uuid.UUID):

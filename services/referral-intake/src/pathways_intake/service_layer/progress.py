@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pathways_shared.contracts.lifecycle import ReasonCode, Status
 from pathways_shared.contracts.payloads import ReferralRouted
 from pathways_shared.events import DomainEvent
+from pathways_shared.inbox import record_many_processed
 from pathways_shared.telemetry import correlation_scope, new_correlation_id
 
-from ..adapters import repository as repo
 from ..adapters.staged_progress import StagedProgress
 from .progress_effects import apply, payload_of, provider_referral_ids
 
@@ -48,7 +48,7 @@ class ProgressProjection:
         payloads = [payload_of(event) for event, _ in events]
         done = []
         async with self.engine.begin() as conn:
-            fresh = await repo.first_processed(
+            fresh = await record_many_processed(
                 conn, GROUP, [event.eventId for (event, _), p in zip(events, payloads) if p is not None])
             handling = [p for (event, _), p in zip(events, payloads) if p is not None and event.eventId in fresh]
             staged = await StagedProgress.load(

@@ -9,9 +9,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.events import DomainEvent
-from pathways_shared.inbox import processed_messages
-
 from ..domain.engine import PersonDecision
 from ..domain.outcomes import Decision
 from .tables import households, reevaluations, triage
@@ -55,19 +52,6 @@ def _driver_plan(conn: AsyncConnection, table, keys: list[str], given: tuple[str
         _PLANS[plan_key] = (str(compiled), names,
                             [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names])
     return _PLANS[plan_key]
-
-
-async def first_processed(conn, group: str, events: list[DomainEvent]) -> set[uuid.UUID]:
-    """Record the events as processed by `group` in one statement, like pathways_shared.inbox.record_processed
-    for each; returns the ids recorded now (not processed before)."""
-    if not events:
-        return set()
-    now = datetime.now(UTC)
-    # Many parameter sets for one statement (SQLAlchemy sends them as one multi-row insert): compiled
-    # once, where values written into the statement would compile it again for every batch.
-    statement = _insert(conn, processed_messages).on_conflict_do_nothing().returning(processed_messages.c.event_id)
-    rows = [{"consumer_group": group, "event_id": e.eventId, "processed_at": now} for e in events]
-    return {r.event_id for r in await conn.execute(statement, rows)}  # rowcount is not reliable here
 
 
 async def load_household(conn, referral_id: uuid.UUID):

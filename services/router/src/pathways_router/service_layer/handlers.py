@@ -21,6 +21,7 @@ from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.payloads import ConsentRecorded, ReferralSubmitted, ReferralUpdated
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, MalformedEvent
+from pathways_shared.inbox import record_many_processed
 from pathways_shared.telemetry import correlation_scope
 
 from ..adapters import repository as repo
@@ -62,7 +63,7 @@ class RouterService:
         one when it came without); otherwise under the current one."""
         if not items:
             return []
-        fresh = await repo.first_processed(conn, GROUP, [event for event, _, _ in items])
+        fresh = await record_many_processed(conn, GROUP, [event.eventId for event, _, _ in items])
         staged = await self._load(conn, {r.referral.effective_id() for _, r, _ in items},
                                   {p for _, r, _ in items for p in (r.pseudonyms or {}).values()})
         done = []
