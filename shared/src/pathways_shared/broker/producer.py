@@ -32,6 +32,10 @@ class AcknowledgedProducer:
             "max_block_ms": timeout_ms,
             "request_timeout_ms": max(1000, timeout_ms // 2),
             "delivery_timeout_ms": timeout_ms,
+            # send_all queues a whole outbox batch, then flushes. A routed event is ~14 KB, so the
+            # default 16 KB producer batch held one event per request: measured, 512 KB batches cost
+            # a sixth of the CPU per event.
+            "batch_size": 512 * 1024,
             "linger_ms": 0,
             **config,
         }
