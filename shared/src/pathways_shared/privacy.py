@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from functools import lru_cache
 
 from .contracts.referral_v1 import HouseholdReferral, Person
 
@@ -19,7 +20,7 @@ def _norm(text: str | None) -> str:
 def identity_of(person: Person, referral: HouseholdReferral) -> str:
     for kind in ("CRN", "NOMS"):
         for ident in person.identifiers:
-            if ident.type.value == kind:
+            if ident.type == kind:  # a StrEnum equals its value (and .value is slow to read)
                 return f"{kind}:{_norm(ident.value)}"
     if person.given_name and person.family_name and person.date_of_birth:
         return f"NAME:{_norm(person.given_name)}|{_norm(person.family_name)}|{person.date_of_birth.isoformat()}"
@@ -28,7 +29,14 @@ def identity_of(person: Person, referral: HouseholdReferral) -> str:
 
 
 def pseudonym(identity: str, key: bytes) -> str:
-    return "pp_" + hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()[:32]
+    keyed = _keyed(key).copy()   # the key's HMAC state made once: a household has several persons
+    keyed.update(identity.encode())
+    return "pp_" + keyed.hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def household_pseudonyms(referral: HouseholdReferral, key: bytes) -> dict[str, str]:

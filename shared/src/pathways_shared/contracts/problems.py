@@ -85,3 +85,42 @@ def _born_after_referral(raw: dict, index: dict) -> list[Problem]:
             found.append(Problem(loc, "born_after_referral",
                                  f"date_of_birth is after the referral day ({referral_day.isoformat()})", born.isoformat()))
     return found
+
+
+def household_errors(referral) -> list[Problem]:
+    """cross_field_errors of a HouseholdReferral the contract has read field by field: the same
+    problems, values as its JSON form gives them, without dumping the referral to JSON first."""
+    problems: list[Problem] = []
+    members = referral.family_members
+    seen, family_refs = {referral.index_person.person_ref}, {m.person_ref for m in members}
+    for i, member in enumerate(members):
+        ref, carer = member.person_ref, member.carer_ref
+        if ref in seen:
+            problems.append(Problem(("family_members", i, "person_ref"), "duplicate_person_ref",
+                                    "person_ref must be unique within the referral", ref))
+        seen.add(ref)
+        if carer is not None and (carer == ref or carer not in family_refs):
+            problems.append(Problem(("family_members", i, "carer_ref"), "unknown_carer_ref",
+                                    "carer_ref must name another family member's person_ref", carer))
+    source = referral.source
+    is_provider = source.type == "provider"
+    if source.provider_id is not None and not is_provider:
+        problems.append(Problem(("source", "provider_id"), "provider_id_not_allowed",
+                                "provider_id is only allowed when source.type is 'provider'", source.provider_id))
+    if is_provider and source.provider_id is None:
+        problems.append(Problem(("source", "provider_id"), "missing",
+                                "provider_id is required when source.type is 'provider'"))
+    if source.parent_referral_id is not None and not is_provider:
+        problems.append(Problem(("source", "parent_referral_id"), "parent_not_allowed",
+                                "parent_referral_id is only allowed for onward referrals (source.type 'provider')",
+                                str(source.parent_referral_id)))
+    referral_day = referral.referred_at.astimezone(LONDON).date()
+    people = [(("index_person", "date_of_birth"), referral.index_person)]
+    people += [(("family_members", i, "date_of_birth"), m) for i, m in enumerate(members)]
+    for loc, person in people:
+        born = person.date_of_birth
+        if born is not None and born > referral_day:
+            problems.append(Problem(loc, "born_after_referral",
+                                    f"date_of_birth is after the referral day ({referral_day.isoformat()})",
+                                    born.isoformat()))
+    return problems

@@ -14,6 +14,8 @@ text that says nothing recognisable, or declines, is 'not_stated'.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -59,6 +61,7 @@ def age_band(age: int) -> str:
     return label
 
 
+@lru_cache(maxsize=4096)  # a caseload repeats a few dozen spellings; each is matched once
 def ethnicity_group(text: str | None) -> str:
     norm = unicodedata.normalize("NFKC", text or "").casefold().strip()
     for group, words in ETHNICITY_KEYWORDS:
@@ -68,13 +71,22 @@ def ethnicity_group(text: str | None) -> str:
 
 
 def person_profile(person: Person, referral: HouseholdReferral) -> PersonProfile:
-    on = london_day(referral.referred_at)
-    missing = [name for name in OPTIONAL_FIELDS if not getattr(person, name)]
-    return PersonProfile(age_band=age_band(age_on(person, on)), sex=person.sex.value,
-                         ethnicity_group=ethnicity_group(person.ethnicity),
-                         local_authority=person.local_authority.value, missing=missing)
+    return PersonProfile(**profile_fields(person, london_day(referral.referred_at)))
+
+
+def profile_fields(person: Person, on: date) -> dict:
+    """The person's profile as its JSON form (PersonProfile's fields, in order); `on`: the referral day."""
+    return {"age_band": age_band(age_on(person, on)), "sex": str(person.sex),  # str: an enum's value
+            "ethnicity_group": ethnicity_group(person.ethnicity), "local_authority": str(person.local_authority),
+            "missing": [name for name in OPTIONAL_FIELDS if not getattr(person, name)]}
 
 
 def household_profiles(referral: HouseholdReferral) -> dict[str, PersonProfile]:
     """person_ref → profile, for every person on the referral."""
-    return {p.person_ref: person_profile(p, referral) for p in referral.persons()}
+    return {ref: PersonProfile(**fields) for ref, fields in household_profile_fields(referral).items()}
+
+
+def household_profile_fields(referral: HouseholdReferral) -> dict[str, dict]:
+    """household_profiles in their JSON form, made without the models (an event per referral)."""
+    on = london_day(referral.referred_at)
+    return {p.person_ref: profile_fields(p, on) for p in referral.persons()}

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import jsonsafe
-from .problems import Problem, cross_field_errors
+from .problems import Problem, cross_field_errors, household_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
 )
@@ -112,7 +112,7 @@ class HouseholdReferral(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "HouseholdReferral":
-        problems = cross_field_errors(self.model_dump(mode="json"))
+        problems = household_errors(self)
         if problems:
             raise ValidationError.from_exception_data(type(self).__name__, [
                 InitErrorDetails(type=PydanticCustomError(p.type, p.message), loc=p.loc, input=p.value)

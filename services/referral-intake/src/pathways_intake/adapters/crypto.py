@@ -13,9 +13,12 @@ import binascii
 import os
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .fresh import random_blocks, time_ordered_id
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
@@ -57,11 +60,36 @@ def _open(key: bytes, sealed: bytes, associated: bytes) -> bytes:
 
 
 def field_context(referral_id: uuid.UUID, person_ref: str, field: str) -> bytes:
-    return f"pathways-field|{referral_id}|{person_ref}|{field}".encode()
+    return _field_context(referral_context(referral_id), person_ref, field)
+
+
+def _field_context(referral: str, person_ref: str, field: str) -> bytes:
+    return f"{referral}{person_ref}|{field}".encode()
+
+
+def referral_context(referral_id: uuid.UUID) -> str:
+    """The part of field_context naming the referral: made once for all of a referral's fields."""
+    return f"pathways-field|{referral_id}|"
 
 
 def seal_field(data_key: bytes, clear: bytes, referral_id: uuid.UUID, person_ref: str, field: str) -> bytes:
     return _seal(data_key, clear, field_context(referral_id, person_ref, field))
+
+
+class FieldSealer:
+    """seal_field under one data key, its cipher made once for all of that person's fields."""
+
+    def __init__(self, data_key: bytes):
+        self._aead = AESGCM(data_key)
+
+    def seal(self, clear: bytes, referral: str, person_ref: str, field: str, nonce: bytes) -> bytes:
+        """referral: the referral's referral_context; nonce: one of `nonces`, used once."""
+        return nonce + self._aead.encrypt(nonce, clear, _field_context(referral, person_ref, field))
+
+
+def nonces(count: int) -> list[bytes]:
+    """Fresh random nonces for `count` seals, drawn at once."""
+    return random_blocks(count, NONCE_BYTES)
 
 
 def open_field(data_key: bytes, sealed: bytes, referral_id: uuid.UUID, person_ref: str, field: str) -> bytes:
@@ -85,8 +113,24 @@ class Keyring:
         data_key = os.urandom(KEY_BYTES)
         return data_key, self.wrap(data_key, key_id, pseudonym)
 
-    def wrap(self, data_key: bytes, key_id: uuid.UUID, pseudonym: str) -> bytes:
-        return _seal(self.keys[self.current_id], data_key, _wrap_context(key_id, pseudonym))
+    def new_data_keys(self, pseudonyms: list[str]) -> list[tuple[uuid.UUID, bytes, bytes]]:
+        """For each person a fresh key id (fresh.time_ordered_id), data key and its wrapped form:
+        new_data_key for many, the randomness for all of them drawn at once."""
+        drawn = random_blocks(len(pseudonyms), 16 + KEY_BYTES + NONCE_BYTES)
+        made = []
+        for pseudonym, block in zip(pseudonyms, drawn):
+            key_id = time_ordered_id(block[:16])
+            data_key, nonce = block[16:16 + KEY_BYTES], block[16 + KEY_BYTES:]
+            made.append((key_id, data_key, self.wrap(data_key, key_id, pseudonym, nonce)))
+        return made
+
+    def wrap(self, data_key: bytes, key_id: uuid.UUID, pseudonym: str, nonce: bytes | None = None) -> bytes:
+        nonce = nonce or os.urandom(NONCE_BYTES)
+        return nonce + self._current.encrypt(nonce, data_key, _wrap_context(key_id, pseudonym))
+
+    @cached_property
+    def _current(self) -> AESGCM:   # made once: a feed wraps a new key for nearly every person
+        return AESGCM(self.keys[self.current_id])
 
     def unwrap(self, wrapped: bytes, master_id: str, key_id: uuid.UUID, pseudonym: str) -> bytes:
         if master_id not in self.keys:

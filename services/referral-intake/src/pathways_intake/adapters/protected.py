@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.privacy import household_pseudonyms, pseudonym
 
-from ..domain.personal import ERASED, SOURCE_REF, PersonalValue, merge, split, without_erased
-from .crypto import Keyring, open_field, seal_field
+from ..domain.personal import ERASED, SOURCE_REF, PersonalValue, merge, reads_whole, split, without_erased
+from .bulk import insert_columns, insert_rows
+from .crypto import Keyring, nonces, open_field
+from .sealed_fields import Prepared, SealedFields, live_keys
 from .tables import person_keys, personal_fields, referral_persons
 
 
@@ -50,30 +52,34 @@ class ProtectedStore:
 
     async def put_many(self, conn: AsyncConnection, documents: list[tuple[uuid.UUID, dict]]) -> list[dict]:
         """put for many referrals at once (a few statements however many there are)."""
-        if not documents:
+        return await self.put_prepared(conn, [self.prepare(rid, doc) for rid, doc in documents])
+
+    def prepare(self, referral_id: uuid.UUID, document: dict, household: dict[str, str] | None = None) -> Prepared:
+        """The document split for put_prepared. `household`: the household_pseudonyms of the referral
+        the document was made from (stored_document), which spares reading the document again."""
+        skeleton, values = split(document)
+        if household is None or not reads_whole(document):
+            return Prepared(referral_id, skeleton, values, self.pseudonyms_of(referral_id, document))
+        return Prepared(referral_id, skeleton, values, self._with_referrer(dict(household), document["source"]))
+
+    async def put_prepared(self, conn: AsyncConnection, prepared: list[Prepared]) -> list[dict]:
+        """put_many for documents already prepared; their skeletons."""
+        if not prepared:
             return []
-        prepared = [(rid, *split(doc), self.pseudonyms_of(rid, doc)) for rid, doc in documents]
-        keys = await self._live_keys(conn, {named[v.person_ref] for _r, _s, values, named in prepared
-                                            for v in values if v.person_ref in named})
-        ids = [rid for rid, *_ in prepared]
+        keys = await live_keys(conn, self.keyring, {p.pseudonyms[v.person_ref] for p in prepared
+                                                    for v in p.values if v.person_ref in p.pseudonyms})
+        ids = [p.referral_id for p in prepared]
         await conn.execute(delete(personal_fields).where(personal_fields.c.referral_id.in_(ids)))
         await conn.execute(delete(referral_persons).where(referral_persons.c.referral_id.in_(ids)))
-        persons, sealed = [], []
-        for rid, _skeleton, values, named in prepared:
-            persons += [{"referral_id": rid, "person_ref": ref, "pseudonym": p} for ref, p in named.items()]
-            for value in values:
-                if value.value == ERASED or value.person_ref not in named:
-                    continue  # restated from an erased read: nothing to keep
-                key_id, data_key = keys[named[value.person_ref]]
-                clear = json.dumps(value.value, separators=(",", ":")).encode()
-                sealed.append({"referral_id": rid, "person_ref": value.person_ref, "field": value.field,
-                               "key_id": key_id,
-                               "sealed": seal_field(data_key, clear, rid, value.person_ref, value.field)})
-        if persons:
-            await conn.execute(referral_persons.insert(), persons)
-        if sealed:
-            await conn.execute(personal_fields.insert(), sealed)
-        return [skeleton for _rid, skeleton, *_ in prepared]
+        ordered = sorted(prepared, key=lambda p: p.referral_id.hex)  # the primary keys' order: fewer pages touched
+        persons = [{"referral_id": p.referral_id, "person_ref": ref, "pseudonym": name}
+                   for p in ordered for ref, name in p.pseudonyms.items()]
+        sealed = SealedFields(keys, iter(nonces(sum(len(p.values) for p in ordered))))
+        for p in ordered:
+            sealed.add(p)
+        await insert_rows(conn, referral_persons, persons)
+        await insert_columns(conn, personal_fields, sealed.columns)
+        return [p.skeleton for p in prepared]
 
     @staticmethod
     def skeleton_of(document: dict) -> dict:
@@ -83,32 +89,14 @@ class ProtectedStore:
     def pseudonyms_of(self, referral_id: uuid.UUID, document: dict) -> dict[str, str]:
         readable, _ = without_erased(document)
         named = household_pseudonyms(HouseholdReferral.model_validate(readable), self.pseudonym_key)
-        source = readable["source"]
+        return self._with_referrer(named, readable["source"])
+
+    def _with_referrer(self, named: dict[str, str], source: dict) -> dict[str, str]:
         contact = source.get("contact_email") or source.get("contact_name")
         if contact:  # the referrer is a person too: their own pseudonym, their own key
             normalised = unicodedata.normalize("NFKC", contact).strip().casefold()
             named[SOURCE_REF] = pseudonym(f"REFERRER:{normalised}", self.pseudonym_key)
         return named
-
-    async def _live_keys(self, conn: AsyncConnection, wanted: set[str]) -> dict[str, tuple[uuid.UUID, bytes]]:
-        """Each pseudonym's live data key, made when it has none (or only shredded ones)."""
-        found: dict[str, tuple[uuid.UUID, bytes]] = {}
-        if wanted:
-            rows = await conn.execute(select(person_keys).where(person_keys.c.pseudonym.in_(wanted),
-                                                                person_keys.c.wrapped.is_not(None)))
-            for row in rows:
-                found[row.pseudonym] = (row.key_id, self.keyring.unwrap(row.wrapped, row.master_key_id,
-                                                                        row.key_id, row.pseudonym))
-        fresh, now = [], datetime.now(UTC)
-        for name in sorted(wanted - set(found)):
-            key_id = uuid.uuid4()
-            data_key, wrapped = self.keyring.new_data_key(key_id, name)
-            found[name] = (key_id, data_key)
-            fresh.append({"key_id": key_id, "pseudonym": name, "wrapped": wrapped,
-                          "master_key_id": self.keyring.current_id, "created_at": now})
-        if fresh:
-            await conn.execute(person_keys.insert(), fresh)
-        return found
 
     async def clear_many(self, conn: AsyncConnection,
                          skeletons: dict[uuid.UUID, dict]) -> dict[uuid.UUID, ClearDocument]:

@@ -18,6 +18,7 @@ PERSON_FIELDS = (*PERSONAL_FIELDS, "date_of_birth")
 SOURCE_REF = ""          # the referrer's fields; no person_ref is empty, so it names nobody else
 AGE_AT_REFERRAL = "age_at_referral"   # kept beside a sealed date of birth: a coarse attribute
 ERASED = "[erased]"      # what a field reads as once its person's key is shredded
+_EMPTY = (None, [], {}, "")   # values that are not kept (made once: split runs per referral)
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,15 @@ def _people(document: dict) -> list[dict]:
 
 
 def split(document: dict) -> tuple[dict, list[PersonalValue]]:
-    """The skeleton (no personal data) and the personal values taken out of it."""
-    skeleton = copy.deepcopy(document)
+    """The skeleton (no personal data) and the personal values taken out of it. Only what is
+    taken from is copied: the skeleton shares the rest with `document` (neither is changed later)."""
+    skeleton = _taking_copy(document)
     values: list[PersonalValue] = []
     on = london_day(datetime.fromisoformat(document["referred_at"]))
     for person in _people(skeleton):
         for name in PERSON_FIELDS:
-            if person.get(name) not in (None, [], {}, ""):  # an empty list says nothing about anyone
+            value = person.get(name)
+            if value or value not in _EMPTY:  # an empty list says nothing about anyone
                 values.append(PersonalValue(person["person_ref"], name, person.pop(name)))
                 if name == "date_of_birth" and "age_years" not in person:
                     person[AGE_AT_REFERRAL] = years_on(date.fromisoformat(values[-1].value), on)
@@ -46,6 +49,17 @@ def split(document: dict) -> tuple[dict, list[PersonalValue]]:
         if name in skeleton.get("source", {}):
             values.append(PersonalValue(SOURCE_REF, name, skeleton["source"].pop(name)))
     return skeleton, values
+
+
+def _taking_copy(document: dict) -> dict:
+    """A copy of the document whose source and persons may be popped from without touching it."""
+    skeleton = dict(document)
+    skeleton["index_person"] = dict(document["index_person"])
+    if "family_members" in document:
+        skeleton["family_members"] = [dict(m) for m in document["family_members"]]
+    if "source" in document:
+        skeleton["source"] = dict(document["source"])
+    return skeleton
 
 
 def merge(skeleton: dict, values: list[PersonalValue]) -> dict:
@@ -79,3 +93,10 @@ def without_erased(document: dict) -> tuple[dict, list[str]]:
             person["age_years"] = age
     return document, gone
 
+
+def reads_whole(document: dict) -> bool:
+    """Whether the contract reads the document as it is: without_erased would change nothing."""
+    people = _people(document)
+    return not (any(v == ERASED for v in document["source"].values())
+                or any(v == ERASED for person in people for v in person.values())
+                or any(AGE_AT_REFERRAL in person for person in people))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.contracts.vocabulary import Consent
+
+from .compact_json import compact_json
 
 
 class ReferralNotFound(LookupError):
@@ -32,7 +33,12 @@ def content_hash(referral: HouseholdReferral, key: bytes) -> str:
     """Equal for documents the contract reads the same (key order, spacing, trimmed text). Keyed
     (HMAC-SHA256, the pseudonym key): without the key a stored digest cannot confirm a guessed
     document."""
-    return hmac.new(key, _canonical(referral), hashlib.sha256).hexdigest()
+    return document_hash(stored_document(referral), key)
+
+
+def document_hash(document: dict, key: bytes) -> str:
+    """content_hash of the referral whose stored_document this is (made once, used for both)."""
+    return hmac.new(key, _canonical_json(document), hashlib.sha256).hexdigest()
 
 
 def unkeyed_content_hash(referral: HouseholdReferral) -> str:
@@ -41,7 +47,11 @@ def unkeyed_content_hash(referral: HouseholdReferral) -> str:
 
 
 def _canonical(referral: HouseholdReferral) -> bytes:
-    return json.dumps(stored_document(referral), sort_keys=True, separators=(",", ":")).encode()
+    return _canonical_json(stored_document(referral))
+
+
+def _canonical_json(document: dict) -> bytes:
+    return compact_json(document, sort_keys=True)
 
 
 def with_consent(document: dict, person_ref: str, consent: Consent) -> dict | None:

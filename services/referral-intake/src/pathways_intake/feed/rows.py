@@ -6,6 +6,7 @@ and enums, and reports what it cannot. Dates must be written YYYY-MM-DD.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +35,7 @@ class RowResult:
     crn: str | None                   # normalised, when the row gives a well-formed one
     referral: HouseholdReferral | None
     problems: list[dict]              # [{field, type, reason}], fields named as in the export
+    referral_id: uuid.UUID | None = None   # case_referral_id of the crn, made once here
 
 
 def problem(field: str, kind: str, reason: str) -> dict:
@@ -93,8 +95,9 @@ def _validated(crn_value, noms, organisation, index: dict, members, context: Exp
         "index_person": {**index, "person_ref": INDEX_PERSON_REF, "identifiers": identifiers},
         "family_members": members,
     }
-    if not bad_crn:
-        document["referral_id"] = str(case_referral_id(crn, context.case_key))
+    referral_id = None if bad_crn else case_referral_id(crn, context.case_key)
+    if referral_id is not None:
+        document["referral_id"] = str(referral_id)
     dates = _date_problems(document, groups)
     problems += dates
     try:
@@ -103,7 +106,7 @@ def _validated(crn_value, noms, organisation, index: dict, members, context: Exp
         settled = {p["field"] for p in dates} | ({"crn"} if bad_crn else set())
         problems += [p for p in (_named(p, groups) for p in invalid.problems) if p["field"] not in settled]
         referral = None
-    return RowResult(None if bad_crn else crn, None if problems else referral, _distinct(problems))
+    return RowResult(None if bad_crn else crn, None if problems else referral, _distinct(problems), referral_id)
 
 
 def _named(found, groups: list[int] | None) -> dict:

@@ -70,7 +70,8 @@ class CaseloadFeed:
 
     async def _apply(self, summary: BatchSummary, chunk: list[ExportRow]) -> None:
         key = self.service.pseudonym_key
-        keys = {row.line: case_referral_id(row.result.crn, key) for row in chunk if row.result.crn}
+        keys = {row.line: row.result.referral_id or case_referral_id(row.result.crn, key)
+                for row in chunk if row.result.crn}
         async with self.service.engine.begin() as conn:
             earlier = await batches.first_lines(conn, summary.batch_id, list(set(keys.values())))
             accepted, rejected, cases = [], [], []

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.contracts.payloads import ReferralUpdated, referral_submitted_event, routing_view
+from pathways_shared.contracts.payloads import ReferralUpdated, routing_view
 from pathways_shared.contracts.profiles import household_profiles
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, new_event
@@ -25,7 +24,8 @@ from ..adapters import ages
 from ..adapters import repository as repo
 from ..adapters.tables import referrals as referrals_table
 from ..domain.changes import changed_fields
-from ..domain.referrals import ConcurrentChange, content_hash, stored_document
+from ..domain.referrals import ConcurrentChange, stored_document
+from .case_creation import create_cases
 from .intake import REVISION_RETRIES, IntakeService, Submission
 
 # Fields a repeated feed is allowed to restate differently without the case having changed.
@@ -92,7 +92,7 @@ async def apply_cases_on(conn: AsyncConnection, service: IntakeService, referral
         raise ValueError("a case may appear only once in a call")
     stored = await _load(conn, service, ids)
     fresh = [r for r, referral_id in zip(referrals, ids) if referral_id not in stored]
-    created, events = await _create(conn, service, fresh)
+    created, events = await create_cases(conn, service, fresh)
     outcomes = {i: CaseApplied(i, CaseOutcome.created, 1) for i in created}
     stored.update(await _load(conn, service, [i for i in (r.effective_id() for r in fresh) if i not in created]))
     for referral, referral_id in zip(referrals, ids):
@@ -110,23 +110,6 @@ async def _load(conn: AsyncConnection, service: IntakeService, ids: list[uuid.UU
     rows = await conn.execute(select(referrals_table).where(referrals_table.c.referral_id.in_(ids))
                               .with_for_update())
     return await service.store.open_rows(conn, rows.all())  # opened to compare; nothing clear leaves
-
-
-async def _create(conn: AsyncConnection, service: IntakeService, fresh: list[HouseholdReferral]):
-    """Insert the new cases together; the ids inserted (not those raced to) and their events."""
-    if not fresh:
-        return set(), []
-    now = datetime.now(UTC)
-    documents = {r.effective_id(): stored_document(r) for r in fresh}  # made once: the costly part
-    announced = {r.effective_id(): service.ages_on(r) for r in fresh}
-    created = await repo.add_referrals(conn, [
-        {"referral_id": r.effective_id(), "document": service.store.skeleton_of(documents[r.effective_id()]),
-         "content_hash": content_hash(r, service.pseudonym_key), "source_type": r.source.type.value,
-         "ages_change_on": announced[r.effective_id()][1]} for r in fresh], now)
-    await service.store.put_many(conn, [(i, document) for i, document in documents.items() if i in created])
-    return created, [referral_submitted_event(r, revision=1, received_at=now, pseudonym_key=service.pseudonym_key,
-                                              ages_on=announced[r.effective_id()][0])
-                     for r in fresh if r.effective_id() in created]
 
 
 async def _revise(conn: AsyncConnection, service: IntakeService, referral: HouseholdReferral, stored,
