@@ -1,4 +1,4 @@
-"""adapters.bulk: rows handed to the driver directly read back exactly as SQLAlchemy's own insert
+"""pathways_shared.bulk: rows handed to the driver directly read back exactly as SQLAlchemy's own insert
 stores them, on every database kind."""
 import os
 import uuid
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from pathways_intake.adapters.bulk import insert_columns, insert_rows
+from pathways_shared.bulk import insert_columns, insert_rows
 from pathways_intake.adapters.tables import person_keys, personal_fields
 
 pytestmark = pytest.mark.integration

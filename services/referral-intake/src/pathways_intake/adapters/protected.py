@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pathways_shared.bulk import insert_columns, insert_rows
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.privacy import household_pseudonyms, pseudonym
 
 from ..domain.personal import ERASED, SOURCE_REF, PersonalValue, merge, reads_whole, split, without_erased
-from .bulk import insert_columns, insert_rows
 from .crypto import Keyring, nonces, open_field
 from .sealed_fields import Prepared, SealedFields, live_keys
 from .tables import person_keys, personal_fields, referral_persons

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pathways_shared.bulk import insert_rows
+
 from ..domain.compact_json import compact_json
 from ..domain.personal import ERASED, PersonalValue
-from .bulk import insert_rows
 from .crypto import FieldSealer, Keyring, referral_context
 from .tables import person_keys
 

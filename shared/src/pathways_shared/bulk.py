@@ -1,4 +1,4 @@
-"""Inserting many small rows at once (a caseload chunk's sealed fields: thousands per statement).
+"""Writing many small rows at once (a caseload chunk's sealed fields: thousands per statement).
 
 SQLAlchemy prepares the parameters of an executemany row by row, which for rows this small costs
 more than the database's own work; here each column's conversion is looked up once, values are
