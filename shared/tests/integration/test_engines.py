@@ -1,5 +1,5 @@
-"""JSON columns are written by the engine's serializer (orjson, with the standard library for
-what orjson refuses): what goes in comes back the same on SQLite and PostgreSQL."""
+"""The engines every service makes: JSON columns written by orjson (the standard library for what
+orjson refuses) come back the same on SQLite and PostgreSQL; SQLite connections get their settings."""
 from __future__ import annotations
 
 import json
@@ -37,5 +37,20 @@ async def test_json_values_round_trip_through_the_database(db_url):
         async with engine.connect() as conn:
             stored = (await conn.execute(select(documents.c.body).order_by(documents.c.id))).scalars().all()
         assert stored == VALUES
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_connections_get_the_service_settings(sqlite_url):
+    from sqlalchemy import text
+
+    from pathways_shared.db import SQLITE_CACHE_KIB
+
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            settings = [(await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
+                        for name in ("journal_mode", "synchronous", "cache_size", "foreign_keys")]
+        assert settings == ["wal", 1, -SQLITE_CACHE_KIB, 1]  # synchronous 1 is NORMAL
     finally:
         await engine.dispose()
