@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from pathways_shared.bulk import insert_columns, insert_rows
+from pathways_shared.bulk import insert, insert_columns
 from pathways_intake.adapters.tables import person_keys, personal_fields
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ async def test_rows_inserted_in_bulk_read_back_as_sqlalchemys_own(api):
     for row in theirs:
         row["pseudonym"] = "q" + row["pseudonym"][1:]
     async with intake.engine.begin() as conn:
-        await insert_rows(conn, person_keys, ours)
+        await insert(conn, person_keys, ours)
         await conn.execute(person_keys.insert(), theirs)
         read = {r.pseudonym: r for r in await conn.execute(select(person_keys))}
     for row in ours + theirs:
@@ -51,9 +51,15 @@ async def test_columns_of_repeated_ids_are_stored_row_by_row(api):
     assert rows == list(zip(*columns.values()))
 
 
-async def test_a_table_with_defaults_is_refused(api):
-    from pathways_shared.outbox import outbox
+async def test_a_table_with_a_default_is_written_by_sqlalchemy_default_included(api):
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    table = Table("with_default", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("note", String(20), nullable=False, default="none given"))
     _, intake = api
     async with intake.engine.begin() as conn:
-        with pytest.raises(ValueError):
-            await insert_rows(conn, outbox, [{"event_id": uuid.uuid4()}])
+        await conn.run_sync(table.metadata.create_all)
+        await insert(conn, table, [{"id": 1}, {"id": 2}])
+        await insert(conn, table, [{"id": 2}, {"id": 3}], keep_existing=True)
+        assert [tuple(r) for r in await conn.execute(select(table).order_by(table.c.id))] == [
+            (1, "none given"), (2, "none given"), (3, "none given")]

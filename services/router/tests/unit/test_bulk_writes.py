@@ -6,7 +6,7 @@ import sqlite3
 import uuid
 from datetime import UTC, date, datetime
 
-from pathways_router.adapters import repository as repo
+from pathways_shared import bulk
 from pathways_router.adapters.tables import decisions, households, metadata, raised
 from pathways_router.domain.engine import evaluate
 from pathways_router.service_layer import raising
@@ -52,9 +52,9 @@ async def write(path, through_driver: bool) -> None:
     async with engine.begin() as conn:
         for table, keys, rows in BATCHES:
             if through_driver:
-                await repo.upsert(conn, table, rows, keys)
+                await bulk.upsert(conn, table, rows, keys)
             else:
-                await conn.execute(repo._upsert_statement(conn, table, keys), rows)
+                await conn.execute(bulk.statement(conn, table, ("upsert", tuple(keys))), rows)
     await engine.dispose()
 
 
@@ -65,10 +65,10 @@ def stored(path) -> dict:
 
 
 def test_upserts_through_the_driver_store_what_sqlalchemy_stores(tmp_path):
-    asyncio.run(write(tmp_path / "driver.db", True))
+    asyncio.run(write(tmp_path / "bulk.db", True))
     asyncio.run(write(tmp_path / "sqlalchemy.db", False))
-    assert stored(tmp_path / "driver.db") == stored(tmp_path / "sqlalchemy.db")
-    assert len(stored(tmp_path / "driver.db")["decisions"]) == 3
+    assert stored(tmp_path / "bulk.db") == stored(tmp_path / "sqlalchemy.db")
+    assert len(stored(tmp_path / "bulk.db")["decisions"]) == 3
 
 
 def test_the_routed_event_is_the_dumped_payload():

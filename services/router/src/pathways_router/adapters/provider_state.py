@@ -11,8 +11,9 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pathways_shared.bulk import upsert
+
 from ..domain.engine import PersonDecision
-from .repository import upsert
 from .tables import awaiting_capacity, duplicate_presentations, open_referrals, provider_capacity, raised
 
 

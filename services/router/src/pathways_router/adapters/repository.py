@@ -6,52 +6,10 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.engine import PersonDecision
 from ..domain.outcomes import Decision
 from .tables import households, reevaluations, triage
-
-
-def _insert(conn: AsyncConnection, table):
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _upsert_statement(conn: AsyncConnection, table, keys: list[str]):
-    stmt = _insert(conn, table)
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-
-
-async def upsert(conn: AsyncConnection, table, rows: list[dict], keys: list[str]) -> None:
-    """Rows with the same columns. On SQLite the statement is compiled once and the rows
-    go to the driver with each column's own bind processing only: a batch's decisions are tens of
-    thousands of rows, and SQLAlchemy's per-row parameter handling cost more than SQLite's work."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        await conn.execute(_upsert_statement(conn, table, keys), rows)
-        return
-    sql, names, processors = _driver_plan(conn, table, keys, tuple(rows[0]))
-    await conn.exec_driver_sql(sql, [tuple([p(row[n]) if p else row[n] for n, p in zip(names, processors)])
-                                     for row in rows])
-
-
-_PLANS: dict[tuple, tuple] = {}
-
-
-def _driver_plan(conn: AsyncConnection, table, keys: list[str], given: tuple[str, ...]) -> tuple[str, list[str], list]:
-    """The upsert's SQL for rows with the columns `given` (those SQLAlchemy would insert: the first
-    row's), its parameters in order, and each one's bind processor (None: passed as it is)."""
-    dialect = conn.dialect
-    plan_key = (table, tuple(keys), given, dialect)
-    if plan_key not in _PLANS:
-        compiled = _upsert_statement(conn, table, keys).compile(dialect=dialect, column_keys=list(given))
-        names = list(compiled.positiontup)
-        _PLANS[plan_key] = (str(compiled), names,
-                            [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names])
-    return _PLANS[plan_key]
 
 
 async def load_household(conn, referral_id: uuid.UUID):
@@ -59,8 +17,9 @@ async def load_household(conn, referral_id: uuid.UUID):
 
 
 def decision_rows(made: list[PersonDecision], as_of: date, rows: list[dict]) -> list[dict]:
+    # The row already shows the decision as its plain string (an enum's .value is a slow property).
     return [{"referral_id": d.referral_id, "person_ref": d.person_ref, "provider": d.provider,
-             "decision": d.decision.value, "eligible_from": d.eligible_from, "clauses": row["clauses"],
+             "decision": row["decision"], "eligible_from": d.eligible_from, "clauses": row["clauses"],
              "rulebook_version": d.rulebook_version, "as_of": as_of} for d, row in zip(made, rows)]
 
 

@@ -10,12 +10,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
 
+from pathways_shared.bulk import insert, upsert
 from pathways_shared.events import DomainEvent, encode_event
 from pathways_shared.outbox import outbox
 from pathways_shared.telemetry import correlation_id as current_correlation_id
 
-from .provider_state import insert_new
-from .repository import upsert
 from .tables import (
     awaiting_capacity, decisions, duplicate_presentations, households, open_referrals, provider_capacity, raised,
     reevaluations, triage,
@@ -134,16 +133,11 @@ class Staged:
                                 (awaiting_capacity, self.awaiting)):
             if replaced:
                 await conn.execute(delete(table).where(table.c.referral_id.in_(list(replaced))))
-                rows = [r for rows in replaced.values() for r in rows]
-                if rows:
-                    await conn.execute(table.insert(), rows)
+                await insert(conn, table, [r for rows in replaced.values() for r in rows])
         await upsert(conn, raised, list(self.saved_raised.values()), ["provider_referral_id"])
-        if self.opened:
-            await conn.execute(insert_new(conn, open_referrals), self.opened)
-        if self.new_duplicates:
-            await conn.execute(insert_new(conn, duplicate_presentations), self.new_duplicates)
-        if self.outbox:
-            await conn.execute(outbox.insert(), self.outbox)
+        await insert(conn, open_referrals, self.opened, keep_existing=True)
+        await insert(conn, duplicate_presentations, self.new_duplicates, keep_existing=True)
+        await insert(conn, outbox, self.outbox)
 
 
 def due_rows(referral_id: uuid.UUID, due: set[date]) -> list[dict]:

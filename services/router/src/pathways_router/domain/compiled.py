@@ -6,7 +6,7 @@ from collections import ChainMap
 from dataclasses import dataclass, field
 from datetime import timedelta
 from string import Formatter
-from typing import Any, Callable
+from typing import Any
 
 from .conditions import ConditionCompiler, Predicate, RulebookProblem
 from .memo import ClauseMemo

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import ChainMap
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from operator import attrgetter
 from uuid import UUID
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
@@ -12,6 +12,8 @@ from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from .compiled import ClauseResult, CompiledRulebook
 from .facts import household_facts, referral_date
 from .outcomes import Decision, worst
+
+_OUTCOME, _MARKS = attrgetter("outcome"), attrgetter("marks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,9 @@ def _label(labels: dict, group: str, value):
     return labels.get(group, {}).get(value) or str(value).replace("_", " ")
 
 
-def _context(person, facts: dict, labels: dict, name_people: bool) -> dict:
-    establishment = facts["index.establishment"]
+def _context(person, facts: dict, labels: dict, name_people: bool, index: dict | None = None) -> dict:
+    """The names a reason may use for this person; `index`: those of the household's index person,
+    the same for every person (made from the first's facts when not given)."""
     return {
         "who": (person.given_name if name_people and person.given_name else person.person_ref),
         "age": facts["subject.age"],
@@ -49,6 +52,12 @@ def _context(person, facts: dict, labels: dict, name_people: bool) -> dict:
         "relationship": _label(labels, "relationships", facts["subject.relationship"]),
         "local_authority": _label(labels, "local_authorities", facts["subject.local_authority"]),
         "consent": _label(labels, "consent", facts["subject.consent"]),
+    } | (index or _index_context(facts, labels))
+
+
+def _index_context(facts: dict, labels: dict) -> dict:
+    establishment = facts["index.establishment"]
+    return {
         "stage": _label(labels, "stages", facts["index.stage"]),
         "release_date": facts["index.release_date"].isoformat() if facts["index.release_date"] else "not recorded",
         "days_to_release": facts["index.days_to_release"],
@@ -70,22 +79,25 @@ def evaluate(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | 
     on = as_of or referral_date(referral.referred_at)
     referral_id = referral.effective_id()
     decisions = []
-    memo = book.memo
+    memo, version, index = book.memo, book.version, None
     for person, facts in household_facts(referral, on, book.imprisoned_stages):
-        context = _context(person, facts, book.labels, name_people)
+        index = index or _index_context(facts, book.labels)
+        context = _context(person, facts, book.labels, name_people, index)
         values = facts | context if memo is not None else None
         for provider in book.providers:
-            scope = partial(ChainMap, context, provider.template_params)
             if memo is None:
-                shared = scope()
+                shared = ChainMap(context, provider.template_params)
                 results = tuple(clause.evaluate(facts, shared) for clause in provider.clauses)
             else:
-                results = memo.results(provider.clauses, facts, values, scope)
-            decision = worst([r.outcome for r in results])
+                results = memo.results(provider.clauses, facts, values, context, provider.template_params)
+            decision = worst(map(_OUTCOME, results))
             opens = None
             if decision is Decision.not_yet:
                 opens = max(r.eligible_from for r in results if r.eligible_from is not None)
-            marks = tuple(sorted({m for r in results for m in r.marks})) if decision is not Decision.ineligible else ()
+            marks = ()
+            if decision is not Decision.ineligible:
+                marks = set().union(*map(_MARKS, results))
+                marks = tuple(sorted(marks)) if marks else ()
             decisions.append(PersonDecision(referral_id, person.person_ref, provider.id, decision, opens, results,
-                                            book.version, marks))
+                                            version, marks))
     return decisions

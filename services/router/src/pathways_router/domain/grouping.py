@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Mapping
 
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
@@ -24,6 +25,9 @@ from .outcomes import Capacity, Decision
 PROVIDER_REFERRAL_NAMESPACE = uuid.UUID("b1f7f0d4-3a52-4c55-8f2e-54c1a0d9e7a3")
 
 
+# Remembered: a batch names each household's provider referrals when it loads them and again
+# when it routes the household (a few thousand ids apart at most).
+@lru_cache(maxsize=8192)
 def provider_referral_id(referral_id: uuid.UUID, provider: str) -> uuid.UUID:
     """Stable per household × provider, so a re-route or a redelivery names the same referral."""
     return uuid.uuid5(PROVIDER_REFERRAL_NAMESPACE, f"{referral_id}:{provider}")

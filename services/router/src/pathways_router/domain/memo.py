@@ -27,11 +27,11 @@ class ClauseMemo:
         # key). The book keeps its clauses alive, so an id is never another's.
         self._entries: dict[int, list[tuple[CompiledClause, Callable, dict]]] = {}
 
-    def results(self, clauses: tuple[CompiledClause, ...], facts: dict, values: dict,
-                scope: Callable[[], ChainMap]) -> tuple[ClauseResult, ...]:
+    def results(self, clauses: tuple[CompiledClause, ...], facts: dict, values: dict, context: dict,
+                params: dict) -> tuple[ClauseResult, ...]:
         """Each clause's result for a person: `values` are the person's facts and reason context in
-        one mapping (their names never clash), `scope()` the context with the provider's parameters
-        (made only when a clause must be evaluated)."""
+        one mapping (their names never clash); a clause evaluated is given the context with the
+        provider's parameters."""
         entries = self._entries.get(id(clauses))
         if entries is None:
             entries = self._entries[id(clauses)] = [(c, _getter(c.reads + c.says), {}) for c in clauses]
@@ -42,7 +42,7 @@ class ClauseMemo:
             if found is None:
                 if len(known) >= self.limit:
                     known.clear()
-                found = known[key] = clause.evaluate(facts, scope()).settled()
+                found = known[key] = clause.evaluate(facts, ChainMap(context, params)).settled()
             out.append(found)
         return tuple(out)
 

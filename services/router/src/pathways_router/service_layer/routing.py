@@ -8,6 +8,9 @@ from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from ..domain.compiled import CompiledRulebook
 from ..domain.engine import PersonDecision, evaluate
 from ..domain.grouping import ProviderReferral, Routing, group
+from ..domain.outcomes import Decision
+
+SHOWN = {d: d.value for d in Decision}  # a decision as rows show it (a plain string)
 
 
 def route(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | None = None,
@@ -17,9 +20,12 @@ def route(referral: HouseholdReferral, book: CompiledRulebook, as_of: date | Non
 
 def decision_rows(decisions: list[PersonDecision]) -> list[dict]:
     """decision_row of each, for one household's decisions (its id written once)."""
-    shown = {}
-    return [decision_row(d, shown.get(d.referral_id) or shown.setdefault(d.referral_id, str(d.referral_id)))
-            for d in decisions]
+    rows, referral_id, shown = [], None, None
+    for d in decisions:
+        if d.referral_id is not referral_id:
+            referral_id, shown = d.referral_id, str(d.referral_id)
+        rows.append(decision_row(d, shown))
+    return rows
 
 
 def decision_row(d: PersonDecision, referral_id: str | None = None) -> dict:
@@ -29,7 +35,7 @@ def decision_row(d: PersonDecision, referral_id: str | None = None) -> dict:
         "referral_id": referral_id or str(d.referral_id),
         "person_ref": d.person_ref,
         "provider": d.provider,
-        "decision": d.decision.value,
+        "decision": SHOWN[d.decision],
         "eligible_from": d.eligible_from.isoformat() if d.eligible_from else None,
         "clauses": [c.as_dict() for c in d.clauses],
         "rulebook_version": d.rulebook_version,
