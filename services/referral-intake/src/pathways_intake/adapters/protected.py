@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.bulk import insert_columns, insert_rows
+from pathways_shared.bulk import insert, insert_columns
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.privacy import household_pseudonyms, pseudonym
 
@@ -77,7 +77,7 @@ class ProtectedStore:
         sealed = SealedFields(keys, iter(nonces(sum(len(p.values) for p in ordered))))
         for p in ordered:
             sealed.add(p)
-        await insert_rows(conn, referral_persons, persons)
+        await insert(conn, referral_persons, persons)
         await insert_columns(conn, personal_fields, sealed.columns)
         return [p.skeleton for p in prepared]
 

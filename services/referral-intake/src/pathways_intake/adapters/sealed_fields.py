@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.bulk import insert_rows
+from pathways_shared.bulk import insert
 
 from ..domain.compact_json import compact_json
 from ..domain.personal import ERASED, PersonalValue
@@ -73,5 +73,5 @@ async def live_keys(conn: AsyncConnection, keyring: Keyring, wanted: set[str]) -
         found[name] = (key_id, data_key)
         fresh.append({"key_id": key_id, "pseudonym": name, "wrapped": wrapped,
                       "master_key_id": keyring.current_id, "created_at": now})
-    await insert_rows(conn, person_keys, fresh)
+    await insert(conn, person_keys, fresh)
     return found
