@@ -9,6 +9,8 @@ def changed_fields(before: dict, after: dict, prefix: str = "") -> list[str]:
     for key in sorted(set(before) | set(after)):
         path = f"{prefix}{key}"
         old, new = before.get(key), after.get(key)
+        if old == new:  # nothing below differs either (one comparison, not a walk)
+            continue
         if key == "family_members" and isinstance(old, list | None) and isinstance(new, list | None):
             paths += _members(old or [], new or [], path)
         elif isinstance(old, dict) and isinstance(new, dict):
