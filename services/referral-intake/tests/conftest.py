@@ -1,4 +1,6 @@
-"""A household referral to submit, and the intake app over a real database without the broker."""
+"""A household referral to submit, and the intake app over a real database, without the broker or
+running on it."""
+import asyncio
 import copy
 
 import httpx
@@ -6,6 +8,7 @@ import prometheus_client
 import pytest
 
 from pathways_shared.auth import TokenStore
+from pathways_shared.broker.topics import topics_for
 
 from pathways_intake.bootstrap import IntakeSettings
 from pathways_intake.entrypoints.http import create_app
@@ -86,3 +89,29 @@ async def api(db_url):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
                                      headers=ADMIN) as client:
             yield client, app.state.intake
+
+
+@pytest.fixture
+async def on_broker(kafka_settings, sqlite_url):
+    """(client, topics, bootstrap servers): the whole intake process (relay and consumers) on the
+    test broker; the client presents an admin token. Its tasks run on the session loop, so tests
+    using it run there too (pytest.mark.asyncio(loop_scope="session"))."""
+    settings = intake_settings(database_url=sqlite_url, kafka_bootstrap_servers=kafka_settings.kafka_bootstrap_servers,
+                               kafka_session_timeout_ms=kafka_settings.kafka_session_timeout_ms,
+                               topic_prefix=kafka_settings.topic_prefix)
+    app = create_app(settings, registry=prometheus_client.CollectorRegistry())
+    app.state.tokens = token_store()
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=ADMIN) as client:
+            yield client, topics_for(settings), settings.kafka_bootstrap_servers
+
+
+async def until_status(client, path: str, wanted: str, timeout: float = 30.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        status = (await client.get(path)).json()
+        if status["status"] == wanted:
+            return status
+        assert asyncio.get_running_loop().time() < deadline, f"still {status['status']!r}, wanted {wanted!r}"
+        await asyncio.sleep(0.1)

@@ -4,40 +4,28 @@ import asyncio
 import uuid
 from datetime import date
 
-import httpx
-import prometheus_client
 import pytest
 
-from pathways_intake.entrypoints.http import create_app
-from pathways_shared.broker.topics import dead_letter_topic, topics_for
+from pathways_shared.broker.topics import dead_letter_topic
 from pathways_shared.contracts.payloads import ReferralRouted
 from pathways_shared.events import EventType, decode_event, new_event
 from pathways_shared.testing.fixtures import publish_events, read_topic
 
-from ..conftest import ADMIN, token_store
-from .test_intake_with_broker import until_status
+from ..conftest import until_status
 
-pytestmark = pytest.mark.integration
+# The session loop: the one the on_broker fixture started the consumers on.
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def test_a_malformed_event_is_dead_lettered_and_the_rest_of_its_batch_recorded(
-        kafka_settings, sqlite_url, referral, settings_with):
-    settings = settings_with(database_url=sqlite_url, kafka_bootstrap_servers=kafka_settings.kafka_bootstrap_servers,
-                             kafka_session_timeout_ms=kafka_settings.kafka_session_timeout_ms,
-                             topic_prefix=kafka_settings.topic_prefix)
-    topics, bootstrap = topics_for(settings), settings.kafka_bootstrap_servers
-    app = create_app(settings, registry=prometheus_client.CollectorRegistry())
-    app.state.tokens = token_store()
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
-                                     headers=ADMIN) as client:
-            assert (await client.post("/v1/referrals", json=referral)).status_code == 202
-            referral_id = uuid.UUID(referral["referral_id"])
-            malformed = new_event(EventType.referral_routed, referral_id, additional_information={"revision": "x"})
-            routed = new_event(EventType.referral_routed, referral_id, additional_information=ReferralRouted(
-                referral_id=referral_id, revision=1, as_of=date(2026, 11, 2), rulebook_version="v1",
-                decisions=[], provider_referral_ids=[]).model_dump(mode="json"))
-            publish_events(bootstrap, topics.decisions, [malformed, routed])
-            await until_status(client, f"/v1/referrals/{referral_id}", "routed")
-            [dead] = await asyncio.to_thread(read_topic, bootstrap, dead_letter_topic(topics.decisions), expected=1)
-            assert decode_event(dead.value).eventId == malformed.eventId
+async def test_a_malformed_event_is_dead_lettered_and_the_rest_of_its_batch_recorded(on_broker, referral):
+    client, topics, bootstrap = on_broker
+    assert (await client.post("/v1/referrals", json=referral)).status_code == 202
+    referral_id = uuid.UUID(referral["referral_id"])
+    malformed = new_event(EventType.referral_routed, referral_id, additional_information={"revision": "x"})
+    routed = new_event(EventType.referral_routed, referral_id, additional_information=ReferralRouted(
+        referral_id=referral_id, revision=1, as_of=date(2026, 11, 2), rulebook_version="v1",
+        decisions=[], provider_referral_ids=[]).model_dump(mode="json"))
+    publish_events(bootstrap, topics.decisions, [malformed, routed])
+    await until_status(client, f"/v1/referrals/{referral_id}", "routed")
+    [dead] = await asyncio.to_thread(read_topic, bootstrap, dead_letter_topic(topics.decisions), expected=1)
+    assert decode_event(dead.value).eventId == malformed.eventId
