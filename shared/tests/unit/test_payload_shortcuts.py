@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from pathways_shared.contracts.payloads import (
-    ReferralSubmitted, referral_submitted_event, routing_view, submitted_payload,
+    ReferralSubmitted, ReferralUpdated, referral_submitted_event, routing_view, submitted_payload, updated_payload,
 )
 from pathways_shared.contracts.problems import cross_field_errors, household_errors
 from pathways_shared.contracts.profiles import household_profiles
@@ -42,6 +42,16 @@ def test_the_submitted_payload_is_the_models_json_form():
                                   source_type=referral.source.type.value, received_at=received,
                                   routing_view=view, pseudonyms=pseudonyms, profiles=household_profiles(referral))
         made = submitted_payload(referral, 3, received, view, pseudonyms)
+        assert made == model.model_dump(mode="json")
+        assert list(made) == list(model.model_dump(mode="json"))
+
+
+def test_the_updated_payload_is_the_models_json_form():
+    for referral in referrals():
+        view = routing_view(referral, date(2027, 3, 1))
+        model = ReferralUpdated(referral_id=referral.effective_id(), revision=4, changed_fields=["stage", "age"],
+                                cause="caseload_export", routing_view=view, profiles=household_profiles(referral))
+        made = updated_payload(referral, 4, ["stage", "age"], "caseload_export", view)
         assert made == model.model_dump(mode="json")
         assert list(made) == list(model.model_dump(mode="json"))
 

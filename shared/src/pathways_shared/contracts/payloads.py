@@ -213,6 +213,14 @@ def submitted_payload(referral: HouseholdReferral, revision: int, received_at: d
             "routing_view": view, "pseudonyms": dict(pseudonyms), "profiles": household_profile_fields(referral)}
 
 
+def updated_payload(referral: HouseholdReferral, revision: int, changed_fields: list[str], cause: str,
+                    view: dict) -> dict:
+    """ReferralUpdated(...).model_dump(mode="json") with the referral's profiles, made directly,
+    as submitted_payload is: a changed caseload export makes one per case."""
+    return {"referral_id": str(referral.effective_id()), "revision": revision, "changed_fields": list(changed_fields),
+            "cause": cause, "routing_view": view, "profiles": household_profile_fields(referral)}
+
+
 def provider_stream_id(provider: str) -> uuid.UUID:
     """The envelope's `referralId` for an event about a provider, not a household: stable per
     provider, so one provider's capacity changes share a partition and stay in order."""

@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from pathways_shared.contracts.payloads import ReferralUpdated, routing_view
-from pathways_shared.contracts.profiles import household_profiles
+from pathways_shared.contracts.payloads import routing_view, updated_payload
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
@@ -68,10 +67,8 @@ class BirthdayAnnouncements(Periodic):
 
 
 def _announcement(referral: HouseholdReferral, revision: int, on: date, pseudonyms: dict[str, str]):
-    payload = ReferralUpdated(referral_id=referral.effective_id(), revision=revision, changed_fields=["age"],
-                              cause=CAUSE, routing_view=routing_view(referral, on),
-                              profiles=household_profiles(referral))
+    payload = updated_payload(referral, revision, ["age"], CAUSE, routing_view(referral, on))
     return new_event(EventType.referral_updated, referral.effective_id(), description="ages changed",
-                     additional_information=payload.model_dump(mode="json"),
+                     additional_information=payload,
                      identifiers=[("PATHWAYS_PERSON", p) for ref, p in pseudonyms.items()
                                   if ref != SOURCE_REF])

@@ -11,8 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.contracts.payloads import routing_view
-from pathways_shared.contracts.profiles import household_profile_fields
+from pathways_shared.contracts.payloads import routing_view, updated_payload
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.events import DomainEvent, EventType, new_event
 from pathways_shared.privacy import household_pseudonyms
@@ -76,10 +75,7 @@ class _Revision:
         referral_id, revision = case.effective_id(), seen + 1
         on, change = service.ages_on(case)
         household = household_pseudonyms(case, service.pseudonym_key)
-        # ReferralUpdated(...).model_dump(mode="json"), made directly: every value has its type already.
-        payload = {"referral_id": str(referral_id), "revision": revision, "changed_fields": list(changes),
-                   "cause": cause, "routing_view": routing_view(case, on, view),
-                   "profiles": household_profile_fields(case)}
+        payload = updated_payload(case, revision, changes, cause, routing_view(case, on, view))
         event = new_event(EventType.referral_updated, referral_id, description="case changed",
                           additional_information=payload,
                           identifiers=[("PATHWAYS_PERSON", p) for p in household.values()])
