@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +65,45 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for {pid}")
 
 
+def rss_mib(pid: int) -> float | None:
+    """The process's resident set now (VmRSS); None once it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except FileNotFoundError:
+        return None
+    return None
+
+
+class MemoryTrail(threading.Thread):
+    """Each process's resident set, sampled every second against the cases routed so far, so a
+    run shows whether memory follows the file or levels off (the peaks alone cannot tell)."""
+
+    def __init__(self, pids: dict[str, int], router_db: Path):
+        super().__init__(daemon=True)
+        self.pids, self.router_db, self.samples, self.halt = pids, router_db, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(1.0):
+            routed = count(self.router_db, "SELECT count(*) FROM households")
+            self.samples.append((routed, {name: rss_mib(pid) for name, pid in self.pids.items()}))
+
+    def by_tenth(self, total: int) -> list[dict]:
+        """The highest resident set of each process while the routed cases were in each tenth
+        of the total (a tenth with no sample is left out)."""
+        tenths: dict[int, dict[str, float]] = {}
+        for routed, rss in self.samples:
+            if routed < 0:
+                continue
+            tenth = min(9, routed * 10 // max(total, 1))
+            peaks = tenths.setdefault(tenth, {})
+            for name, mib in rss.items():
+                if mib is not None:
+                    peaks[name] = max(peaks.get(name, 0.0), mib)
+        return [{"routed_up_to": (t + 1) * total // 10, "rss_mib": tenths[t]} for t in sorted(tenths)]
+
+
 def dead_lettered(stack: Stack, since: int) -> int:
     """Referral events the router refused (dead-lettered) since that log offset: cases that can
     never have decisions. (The stack appends to its logs across runs.)"""
@@ -91,6 +131,8 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         env = stack.env("referral-intake", 0)
         started = time.monotonic()
         feeder = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        trail = MemoryTrail({"feed": feeder.pid, **{name: stack.procs[name].pid for name in SERVICES}}, router_db)
+        trail.start()
         output = feeder.stdout.read()
         _, status, usage = os.wait4(feeder.pid, 0)  # the feed process's own peak RSS, from the kernel
         feeder.returncode = os.waitstatus_to_exitcode(status)
@@ -108,6 +150,8 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
                 raise RuntimeError("the router exited; see its log")
             time.sleep(0.25)
         done = time.monotonic() - started
+        trail.halt.set()
+        trail.join()
         decided = count(router_db, "SELECT count(DISTINCT referral_id) FROM decisions")
         dead = dead_lettered(stack, log_start)
         if decided != accepted - dead:
@@ -125,7 +169,8 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
                     router_db, "SELECT count(*) FROM decisions"),
                 "reconciliation": {k: summary[k] for k in ("rows_read", "created", "updated", "unchanged",
                                                            "rejected")} | {"adds_up": reconciled},
-                "router_dead_lettered": dead, "peak_rss_mib": rss, "cpu_s": cpu,
+                "router_dead_lettered": dead, "peak_rss_mib": rss, "rss_by_tenth_routed": trail.by_tenth(accepted),
+                "cpu_s": cpu,
                 "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()]}
     finally:
         stack.stop()
@@ -162,6 +207,9 @@ def run(args) -> int:
         print(f"          read {rec['rows_read']} = created {rec['created']} + updated {rec['updated']} + unchanged "
               f"{rec['unchanged']} + rejected {rec['rejected']}: {'adds up' if rec['adds_up'] else 'DOES NOT ADD UP'}")
         print("          peak RSS MiB: " + ", ".join(f"{k} {v}" for k, v in r["peak_rss_mib"].items()))
+        print("          RSS MiB as cases were routed (feed / intake / router): " + "; ".join(
+            f"{t['routed_up_to']}: " + " / ".join(str(t["rss_mib"].get(k, "-")) for k in ("feed", *SERVICES))
+            for t in r["rss_by_tenth_routed"]))
         print("          CPU s: " + ", ".join(f"{k} {v}" for k, v in r["cpu_s"].items())
               + f"; load average {r['load_average_1_5_15_min']}")
         if r["router_dead_lettered"]:

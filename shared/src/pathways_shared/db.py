@@ -25,6 +25,7 @@ def normalise_url(url: str) -> str:
 
 
 SQLITE_CACHE_KIB = 64 * 1024
+SQLITE_HEAP_MIB = 32  # all of a process's SQLite connections together (PRAGMA soft_heap_limit)
 
 
 def json_text(value: Any) -> str:
@@ -56,6 +57,10 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
             # random ids (HMAC referral ids, pseudonyms) land on random pages, and once a table
             # outgrows the cache every insert reads its page back from the file. Grown only as used.
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            # The pool opens several connections, each with its own cache: past this process-wide
+            # limit SQLite reuses cached pages instead of taking more, so a service's memory levels
+            # off at a set size rather than growing with its database (measured in bench/feed.py).
+            cur.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_MIB * 2**20}")
             cur.close()
 
         return engine

@@ -44,13 +44,56 @@ async def test_json_values_round_trip_through_the_database(db_url):
 async def test_sqlite_connections_get_the_service_settings(sqlite_url):
     from sqlalchemy import text
 
-    from pathways_shared.db import SQLITE_CACHE_KIB
+    from pathways_shared.db import SQLITE_CACHE_KIB, SQLITE_HEAP_MIB
 
     engine = make_engine(sqlite_url)
     try:
         async with engine.connect() as conn:
             settings = [(await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
-                        for name in ("journal_mode", "synchronous", "cache_size", "foreign_keys")]
-        assert settings == ["wal", 1, -SQLITE_CACHE_KIB, 1]  # synchronous 1 is NORMAL
+                        for name in ("journal_mode", "synchronous", "cache_size", "foreign_keys", "soft_heap_limit")]
+        assert settings == ["wal", 1, -SQLITE_CACHE_KIB, 1, SQLITE_HEAP_MIB * 2**20]  # synchronous 1 is NORMAL
     finally:
         await engine.dispose()
+
+
+def _sqlite_memory_used() -> int:
+    """Bytes SQLite holds now, all connections of this process together (sqlite3_memory_used),
+    from the library the sqlite3 module is linked with."""
+    import ctypes
+    import sqlite3  # noqa: F401  (loads the library)
+
+    maps = open("/proc/self/maps").read().split()
+    library = next((word for word in maps if "libsqlite3" in word), None)
+    assert library, "the sqlite3 module is not linked with a shared libsqlite3 this test can ask"
+    lib = ctypes.CDLL(library)
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    return lib.sqlite3_memory_used()
+
+
+async def test_sqlite_connections_share_one_memory_limit(sqlite_url, monkeypatch):
+    """Three connections each reading a table several times the limit would cache three copies
+    of it without the process-wide limit (each connection's own cache allows 64 MiB)."""
+    import sqlite3
+
+    from sqlalchemy import LargeBinary, text
+
+    from pathways_shared import db
+
+    limit = db.SQLITE_HEAP_MIB
+    monkeypatch.setattr(db, "SQLITE_HEAP_MIB", 4)
+    blobs = Table("blobs", MetaData(), Column("id", Integer, primary_key=True), Column("body", LargeBinary))
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(blobs.metadata.create_all)
+            await conn.execute(insert(blobs), [{"id": i, "body": bytes([i % 251]) * 8000} for i in range(2000)])
+        before = _sqlite_memory_used()
+        async with engine.connect() as a, engine.connect() as b, engine.connect() as c:
+            for conn in (a, b, c):
+                total = (await conn.execute(text("SELECT sum(length(body)) FROM blobs"))).scalar_one()
+                assert total == 16_000_000
+            held = _sqlite_memory_used()
+        assert held < 10 * 2**20, f"SQLite holds {held / 2**20:.1f} MiB (was {before / 2**20:.1f} before reading)"
+    finally:
+        await engine.dispose()
+        sqlite3.connect(":memory:").execute(f"PRAGMA soft_heap_limit={limit * 2**20}")
