@@ -151,7 +151,7 @@ def test_a_database_built_for_another_service_is_refused(sqlite_url):
                            "--database-url", sqlite_url], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert f"router: Can't locate revision identified by '{head_of('referral-intake')}'" in done.stderr
-    assert "decisions" not in tables_in(sqlite_url)
+    assert "households" not in tables_in(sqlite_url)  # none of the router's tables
 
 
 def test_the_pathways_db_command_upgrades_and_reports(sqlite_url):

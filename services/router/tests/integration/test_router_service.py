@@ -2,13 +2,11 @@
 consent releasing held decisions, and stored re-evaluations opening on their date."""
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from pathways_router.adapters import repository as repo
-from pathways_router.adapters.tables import decisions
 from pathways_router.bootstrap import create_schema
 from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.service_layer.handlers import RouterService
@@ -121,8 +119,9 @@ async def test_not_yet_is_stored_and_reevaluated_when_its_date_arrives(service):
     shelter = [e.additionalInformation for e in await published(router.engine, EventType.provider_referral_raised)
                if e.additionalInformation["provider"] == "shelter"]
     assert len(shelter) == 1 and shelter[0]["persons"][0]["person_ref"] == "ix"
+    latest = (await published(router.engine, EventType.referral_routed))[-1].additionalInformation
+    assert latest["as_of"] == "2026-12-07"
+    assert [d["decision"] for d in latest["decisions"]
+            if d["provider"] == "shelter" and d["person_ref"] == "ix"] == ["eligible"]
     async with router.engine.connect() as conn:
-        row = (await conn.execute(select(decisions).where(decisions.c.provider == "shelter",
-                                                          decisions.c.person_ref == "ix"))).one()
-        assert row.decision == "eligible" and row.as_of == date(2026, 12, 7)
         assert await repo.due_for_reevaluation(conn, date(2027, 1, 1)) == []

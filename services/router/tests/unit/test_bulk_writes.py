@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 from pathways_shared import bulk
-from pathways_router.adapters.tables import decisions, households, metadata, raised
+from sqlalchemy import JSON, Column, Date, MetaData, String, Table, Uuid
+
+from pathways_router.adapters.tables import households, metadata, raised
 from pathways_router.domain.engine import evaluate
 from pathways_router.service_layer import raising
 from pathways_router.service_layer.routed import routed_event
@@ -24,6 +26,20 @@ from .conftest import packaged_book
 R1, R2 = uuid.uuid4(), uuid.uuid4()
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
+# Shaped as a household's decisions once were: a composite key, a nullable date beside a required
+# one, and a JSON column — the cases the bulk writer converts a column at a time.
+DATED = Table(
+    "dated", MetaData(),
+    Column("referral_id", Uuid, primary_key=True),
+    Column("person_ref", String(64), primary_key=True),
+    Column("provider", String(32), primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("eligible_from", Date),
+    Column("clauses", JSON, nullable=False),
+    Column("rulebook_version", String(32), nullable=False),
+    Column("as_of", Date, nullable=False),
+)
+
 
 def decision(referral_id, person, provider, clauses, eligible_from=None) -> dict:
     return {"referral_id": referral_id, "person_ref": person, "provider": provider, "decision": "not_yet",
@@ -31,11 +47,11 @@ def decision(referral_id, person, provider, clauses, eligible_from=None) -> dict
 
 
 BATCHES = [
-    (decisions, ["referral_id", "person_ref", "provider"], [
+    (DATED, ["referral_id", "person_ref", "provider"], [
         decision(R1, "ix", "pops", [{"id": "POPS-1", "outcome": "pass", "reason": "Zoë — 18–30 \"quoted\""}]),
         decision(R1, "p1", "pops", [], date(2026, 12, 1)),
         decision(R2, "ix", "tmuk", [{"id": "TMUK-1", "outcome": "fail", "reason": "x", "n": 2 ** 70}])]),
-    (decisions, ["referral_id", "person_ref", "provider"], [  # the same keys again: updated
+    (DATED, ["referral_id", "person_ref", "provider"], [  # the same keys again: updated
         decision(R1, "ix", "pops", [{"id": "POPS-1", "outcome": "fail", "reason": "changed"}], date(2027, 1, 2))]),
     (households, ["referral_id"], [{"referral_id": R1, "revision": 2, "routing_view": {"a": [1, None, True]},
                                     "pseudonyms": {"ix": "pp_1"}, "routed_at": NOW}]),
@@ -49,6 +65,7 @@ async def write(path, through_driver: bool) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+        await conn.run_sync(DATED.metadata.create_all)
     async with engine.begin() as conn:
         for table, keys, rows in BATCHES:
             if through_driver:
@@ -61,14 +78,14 @@ async def write(path, through_driver: bool) -> None:
 def stored(path) -> dict:
     with sqlite3.connect(path) as db:
         return {t: sorted(db.execute(f"select * from {t}").fetchall(), key=repr)
-                for t in ("decisions", "households", "provider_referrals")}
+                for t in ("dated", "households", "provider_referrals")}
 
 
 def test_upserts_through_the_driver_store_what_sqlalchemy_stores(tmp_path):
     asyncio.run(write(tmp_path / "bulk.db", True))
     asyncio.run(write(tmp_path / "sqlalchemy.db", False))
     assert stored(tmp_path / "bulk.db") == stored(tmp_path / "sqlalchemy.db")
-    assert len(stored(tmp_path / "bulk.db")["decisions"]) == 3
+    assert len(stored(tmp_path / "bulk.db")["dated"]) == 3
 
 
 def test_the_routed_event_is_the_dumped_payload():

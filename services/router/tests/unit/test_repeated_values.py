@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 from pathways_shared import bulk
-from pathways_router.adapters.tables import decisions, metadata, open_referrals, triage
+from sqlalchemy import JSON, Column, Date, MetaData, String, Table, Uuid
+
+from pathways_router.adapters.tables import metadata, open_referrals, triage
 from pathways_router.domain.engine import _context, _index_context
 from pathways_router.domain.facts import household_facts
 from pathways_router.domain.grouping import PROVIDER_REFERRAL_NAMESPACE, provider_referral_id
@@ -20,6 +22,20 @@ from .conftest import packaged_book
 
 R1, R2 = uuid.uuid4(), uuid.uuid4()
 D1, D2 = date(2026, 11, 20), date(2027, 1, 2)
+
+# Shaped as a household's decisions once were: a composite key, a nullable date beside a required
+# one, and a JSON column — the cases the bulk writer converts a column at a time.
+DATED = Table(
+    "dated", MetaData(),
+    Column("referral_id", Uuid, primary_key=True),
+    Column("person_ref", String(64), primary_key=True),
+    Column("provider", String(32), primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("eligible_from", Date),
+    Column("clauses", JSON, nullable=False),
+    Column("rulebook_version", String(32), nullable=False),
+    Column("as_of", Date, nullable=False),
+)
 
 
 def row(referral_id, person, eligible_from, as_of) -> dict:
@@ -35,11 +51,11 @@ ROWS = [row(R1, "a", None, D1), row(R1, "b", D2, D1), row(R2, "a", D2, D1), row(
 async def write(path, through_driver: bool) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(DATED.metadata.create_all)
         if through_driver:
-            await bulk.upsert(conn, decisions, ROWS, ["referral_id", "person_ref", "provider"])
+            await bulk.upsert(conn, DATED, ROWS, ["referral_id", "person_ref", "provider"])
         else:
-            await conn.execute(bulk.statement(conn, decisions, ("upsert", ("referral_id", "person_ref", "provider"))),
+            await conn.execute(bulk.statement(conn, DATED, ("upsert", ("referral_id", "person_ref", "provider"))),
                                ROWS)
     await engine.dispose()
 
@@ -47,7 +63,7 @@ async def write(path, through_driver: bool) -> None:
 def test_repeated_ids_and_dates_are_bound_as_each_alone(tmp_path):
     for through_driver in (True, False):
         asyncio.run(write(tmp_path / f"{through_driver}.db", through_driver))
-    stored = [sqlite3.connect(tmp_path / f"{d}.db").execute("select * from decisions order by 1, 2").fetchall()
+    stored = [sqlite3.connect(tmp_path / f"{d}.db").execute("select * from dated order by 1, 2").fetchall()
               for d in (True, False)]
     assert stored[0] == stored[1] and len(stored[0]) == len(ROWS)
 

@@ -16,13 +16,6 @@ async def load_household(conn, referral_id: uuid.UUID):
     return (await conn.execute(select(households).where(households.c.referral_id == referral_id))).one_or_none()
 
 
-def decision_rows(made: list[PersonDecision], as_of: date, rows: list[dict]) -> list[dict]:
-    # The row already shows the decision as its plain string (an enum's .value is a slow property).
-    return [{"referral_id": d.referral_id, "person_ref": d.person_ref, "provider": d.provider,
-             "decision": row["decision"], "eligible_from": d.eligible_from, "clauses": row["clauses"],
-             "rulebook_version": d.rulebook_version, "as_of": as_of} for d, row in zip(made, rows)]
-
-
 async def replace_reevaluations(conn, referral_id: uuid.UUID, due: set[date]) -> None:
     await conn.execute(delete(reevaluations).where(reevaluations.c.referral_id == referral_id))
     if due:

@@ -16,7 +16,7 @@ from pathways_shared.outbox import outbox
 from pathways_shared.telemetry import correlation_id as current_correlation_id
 
 from .tables import (
-    awaiting_capacity, decisions, duplicate_presentations, households, open_referrals, provider_capacity, raised,
+    awaiting_capacity, duplicate_presentations, households, open_referrals, provider_capacity, raised,
     reevaluations, triage,
 )
 
@@ -32,7 +32,6 @@ class Staged:
     queued: dict[tuple, dict] = field(default_factory=dict)  # (queue, referral) → {(…): queued_at}
     # What the batch changed, written by flush().
     saved_households: dict[uuid.UUID, dict] = field(default_factory=dict)
-    saved_decisions: dict[tuple, dict] = field(default_factory=dict)
     saved_raised: dict[uuid.UUID, dict] = field(default_factory=dict)
     triage: dict[uuid.UUID, list[dict]] = field(default_factory=dict)
     reevaluations: dict[uuid.UUID, list[dict]] = field(default_factory=dict)
@@ -76,10 +75,6 @@ class Staged:
         row = {"referral_id": referral_id, "revision": revision, "routing_view": view, "pseudonyms": pseudonyms,
                "routed_at": datetime.now(UTC)}
         self.households[referral_id] = self.saved_households[referral_id] = row
-
-    def save_decisions(self, rows: list[dict]) -> None:
-        for row in rows:
-            self.saved_decisions[(row["referral_id"], row["person_ref"], row["provider"])] = row
 
     def open_for(self, pseudonyms) -> list[dict]:
         return [row for p in pseudonyms if p for row in self.open.get(p, ())]
@@ -128,7 +123,6 @@ class Staged:
 
     async def flush(self, conn) -> None:
         await upsert(conn, households, list(self.saved_households.values()), ["referral_id"])
-        await upsert(conn, decisions, list(self.saved_decisions.values()), ["referral_id", "person_ref", "provider"])
         for table, replaced in ((triage, self.triage), (reevaluations, self.reevaluations),
                                 (awaiting_capacity, self.awaiting)):
             if replaced:

@@ -1,5 +1,7 @@
 """The router's own tables. Pending re-evaluations are rows, not timers, so they survive restarts;
-so are persons waiting for a provider's capacity, in order of arrival."""
+so are persons waiting for a provider's capacity, in order of arrival. A household's decisions are
+not kept here: they leave in its ReferralRouted event, written to the outbox in the same
+transaction, which the ledger records and the intake keeps for status and subject access."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Uuid
@@ -13,18 +15,6 @@ households = Table(
     Column("routing_view", JSON, nullable=False),
     Column("pseudonyms", JSON, nullable=False),
     Column("routed_at", DateTime(timezone=True), nullable=False),
-)
-
-decisions = Table(
-    "decisions", metadata,
-    Column("referral_id", Uuid, primary_key=True),
-    Column("person_ref", String(64), primary_key=True),
-    Column("provider", String(32), primary_key=True),
-    Column("decision", String(16), nullable=False, index=True),
-    Column("eligible_from", Date),
-    Column("clauses", JSON, nullable=False),
-    Column("rulebook_version", String(32), nullable=False),
-    Column("as_of", Date, nullable=False),
 )
 
 reevaluations = Table(

@@ -126,7 +126,6 @@ class RouterService:
         routing = raising.plan(staged, referral, self.book, as_of, pseudonyms)
         rows = decision_rows(routing.decisions)
         referral_id = referral.effective_id()
-        staged.save_decisions(repo.decision_rows(routing.decisions, as_of, rows))
         staged.replace(staged.triage, referral_id, repo.triage_rows(
             referral_id, routing.decisions, rows, pseudonyms, staged.queued_at("triage", referral_id)),
             "triage", lambda r: (r["person_ref"], r["provider"]))
