@@ -35,8 +35,8 @@ def settle() -> None:
 
 
 def tune_malloc() -> bool:
-    """Two arenas and blocks from 256 KiB up mapped on their own; False where the C library has no
-    mallopt (not glibc), which keeps its own defaults."""
+    """Two arenas, and blocks from 256 KiB up mapped on their own whenever the heap has no free room
+    for them; False where the C library has no mallopt (not glibc), which keeps its own defaults."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
