@@ -58,8 +58,9 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
             # outgrows the cache every insert reads its page back from the file. Grown only as used.
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             # The pool opens several connections, each with its own cache: past this process-wide
-            # limit SQLite reuses cached pages instead of taking more, so a service's memory levels
-            # off at a set size rather than growing with its database (measured in bench/feed.py).
+            # limit SQLite reuses cached pages instead of taking more, so its share of a service's
+            # memory stays near the limit however large the database grows (a write transaction's
+            # dirty pages cannot be reused until it commits; measured in bench/feed.py).
             cur.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_MIB * 2**20}")
             cur.close()
 
