@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import threading
@@ -186,6 +187,8 @@ DESCRIPTION = "caseload export rows/s through the feed to persisted decisions, a
 
 def add_arguments(parser) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each size, the sizes taken in turn; medians are reported")
     parser.add_argument("--seed", type=int, default=20261102)
     parser.add_argument("--chunk", type=int, help="rows per feed transaction (default: the feed's own)")
     parser.add_argument("--timeout", type=float, default=1800, help="per size, seconds")
@@ -193,47 +196,68 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/ alone")
 
 
+def show(r: dict) -> None:
+    rec = r["reconciliation"]
+    print(f"  {r['rows']:>7} rows → {r['decisions']} decisions in {r['elapsed_s']} s: {r['rows_per_s']} rows/s "
+          f"(feed alone {r['feed_elapsed_s']} s, router done {r['router_lag_after_feed_s']} s later)")
+    print(f"          read {rec['rows_read']} = created {rec['created']} + updated {rec['updated']} + unchanged "
+          f"{rec['unchanged']} + rejected {rec['rejected']}: {'adds up' if rec['adds_up'] else 'DOES NOT ADD UP'}")
+    print("          peak RSS MiB: " + ", ".join(f"{k} {v}" for k, v in r["peak_rss_mib"].items()))
+    print("          RSS MiB as cases were routed (feed / intake / router): " + "; ".join(
+        f"{t['routed_up_to']}: " + " / ".join(str(t["rss_mib"].get(k, "-")) for k in ("feed", *SERVICES))
+        for t in r["rss_by_tenth_routed"]))
+    print("          CPU s: " + ", ".join(f"{k} {v}" for k, v in r["cpu_s"].items())
+          + f"; load average {r['load_average_1_5_15_min']}")
+
+
+def medians(runs: list[dict]) -> dict:
+    """Of one size's runs: the median of each figure, and every run's time beside it."""
+    def per_process(key: str) -> dict:
+        return {k: round(statistics.median(r[key][k] for r in runs), 1) for k in runs[0][key]}
+    elapsed = statistics.median(r["elapsed_s"] for r in runs)
+    return {"runs": len(runs), "elapsed_s": round(elapsed, 2), "elapsed_s_each": [r["elapsed_s"] for r in runs],
+            "rows_per_s": round(runs[0]["rows"] / elapsed, 1),
+            "feed_elapsed_s": round(statistics.median(r["feed_elapsed_s"] for r in runs), 2),
+            "peak_rss_mib": per_process("peak_rss_mib"), "cpu_s": per_process("cpu_s")}
+
+
 def run(args) -> int:
     from bench import measure
 
     WORK.mkdir(parents=True, exist_ok=True)
     runs = []
-    for rows in args.sizes:
-        measure.progress(f"{rows} rows: generating, starting the stack, feeding")
-        try:
-            runs.append(feed_once(rows, args.seed, args.chunk, args.timeout))
-        except RuntimeError as exc:
-            print(f"feed FAILED at {rows} rows: {exc}")
-            return 1
-        r = runs[-1]
-        rec = r["reconciliation"]
-        print(f"  {rows:>7} rows → {r['decisions']} decisions in {r['elapsed_s']} s: {r['rows_per_s']} rows/s "
-              f"(feed alone {r['feed_elapsed_s']} s, router done {r['router_lag_after_feed_s']} s later)")
-        print(f"          read {rec['rows_read']} = created {rec['created']} + updated {rec['updated']} + unchanged "
-              f"{rec['unchanged']} + rejected {rec['rejected']}: {'adds up' if rec['adds_up'] else 'DOES NOT ADD UP'}")
-        print("          peak RSS MiB: " + ", ".join(f"{k} {v}" for k, v in r["peak_rss_mib"].items()))
-        print("          RSS MiB as cases were routed (feed / intake / router): " + "; ".join(
-            f"{t['routed_up_to']}: " + " / ".join(str(t["rss_mib"].get(k, "-")) for k in ("feed", *SERVICES))
-            for t in r["rss_by_tenth_routed"]))
-        print("          CPU s: " + ", ".join(f"{k} {v}" for k, v in r["cpu_s"].items())
-              + f"; load average {r['load_average_1_5_15_min']}")
-        if r["router_dead_lettered"]:
-            print(f"          FAILED: the router dead-lettered {r['router_dead_lettered']} accepted cases "
-                  "(see its log); they have no decisions")
-        if not rec["adds_up"] or r["router_dead_lettered"]:
-            return 1
-    largest = max(runs, key=lambda r: r["rows"])
-    result = {"runs": runs, "target": {"rows": TARGET_ROWS, "seconds": args.target_s}, "services": list(SERVICES)}
-    if largest["rows"] >= TARGET_ROWS:
-        result["target"]["met"] = largest["elapsed_s"] <= args.target_s * largest["rows"] / TARGET_ROWS
-    if len(runs) > 1:
-        smallest = min(runs, key=lambda r: r["rows"])
+    for turn in range(args.repeat):
+        for rows in args.sizes:  # sizes in turn, so each is measured beside the other under like load
+            measure.progress(f"{rows} rows, run {turn + 1} of {args.repeat}: starting the stack, feeding")
+            try:
+                runs.append(feed_once(rows, args.seed, args.chunk, args.timeout))
+            except RuntimeError as exc:
+                print(f"feed FAILED at {rows} rows: {exc}")
+                return 1
+            r = runs[-1]
+            show(r)
+            if r["router_dead_lettered"]:
+                print(f"          FAILED: the router dead-lettered {r['router_dead_lettered']} accepted cases "
+                      "(see its log); they have no decisions")
+            if not r["reconciliation"]["adds_up"] or r["router_dead_lettered"]:
+                return 1
+    by_size = {rows: medians([r for r in runs if r["rows"] == rows]) for rows in args.sizes}
+    for rows, m in by_size.items():
+        print(f"  {rows:>7} rows, median of {m['runs']}: {m['elapsed_s']} s ({m['rows_per_s']} rows/s; each "
+              f"{m['elapsed_s_each']}), peak RSS MiB " + ", ".join(f"{k} {v}" for k, v in m["peak_rss_mib"].items())
+              + ", CPU s " + ", ".join(f"{k} {v}" for k, v in m["cpu_s"].items()))
+    largest, smallest = by_size[max(by_size)], by_size[min(by_size)]
+    result = {"runs": runs, "medians_by_rows": by_size,
+              "target": {"rows": TARGET_ROWS, "seconds": args.target_s}, "services": list(SERVICES)}
+    if max(by_size) >= TARGET_ROWS:
+        result["target"]["met"] = largest["elapsed_s"] <= args.target_s * max(by_size) / TARGET_ROWS
+    if len(by_size) > 1:
         result["rss_ratio_largest_over_smallest"] = {
             k: round(largest["peak_rss_mib"][k] / smallest["peak_rss_mib"][k], 2) for k in largest["peak_rss_mib"]}
-        print("  peak RSS largest/smallest: " + ", ".join(
+        print("  median peak RSS largest/smallest: " + ", ".join(
             f"{k} {v}×" for k, v in result["rss_ratio_largest_over_smallest"].items()))
     if "met" in result["target"]:
-        print(f"  {largest['rows']} rows in {largest['elapsed_s']} s: target {TARGET_ROWS} rows in "
+        print(f"  {max(by_size)} rows in {largest['elapsed_s']} s (median): target {TARGET_ROWS} rows in "
               f"{args.target_s:.0f} s {'met' if result['target']['met'] else 'NOT met'}")
     if not args.no_write:
         result["machine"] = measure.machine("faststream", "aiokafka", "aiosqlite", "SQLAlchemy")
