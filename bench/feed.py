@@ -63,37 +63,46 @@ def count(db: Path, sql: str) -> int:
         return -1
 
 
-def peak_rss_mib(pid: int) -> float:
-    """The process's high-water resident set so far (VmHWM), read while it still runs."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmHWM for {pid}")
-
-
-def rss_mib(pid: int) -> float | None:
-    """The process's resident set now (VmRSS); None once it has gone."""
+def status_mib(pid: int, name: str) -> float | None:
+    """A memory figure of the process from /proc (VmRSS now, VmHWM its high-water mark since it
+    started its program); None once it has gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{name}:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except FileNotFoundError:
         return None
     return None
 
 
+def peak_rss_mib(pid: int) -> float:
+    """The process's high-water resident set so far (VmHWM), read while it still runs."""
+    peak = status_mib(pid, "VmHWM")
+    if peak is None:
+        raise RuntimeError(f"no VmHWM for {pid}")
+    return peak
+
+
 class MemoryTrail(threading.Thread):
     """Each process's resident set, sampled every second against the cases routed so far, so a
-    run shows whether memory follows the file or levels off (the peaks alone cannot tell)."""
+    run shows whether memory follows the file or levels off (the peaks alone cannot tell); and
+    the feed's high-water mark every quarter second while it runs. (The feed's rusage from wait4
+    will not do: Linux counts in it the resident set of the process it was spawned from, this
+    benchmark, which can be the larger.)"""
 
     def __init__(self, pids: dict[str, int], router_db: Path):
         super().__init__(daemon=True)
         self.pids, self.router_db, self.samples, self.halt = pids, router_db, [], threading.Event()
+        self.feed_peak = 0.0
 
     def run(self) -> None:
-        while not self.halt.wait(1.0):
-            routed = count(self.router_db, "SELECT count(*) FROM households")
-            self.samples.append((routed, {name: rss_mib(pid) for name, pid in self.pids.items()}))
+        tick = 0
+        while not self.halt.wait(0.25):
+            self.feed_peak = max(self.feed_peak, status_mib(self.pids["feed"], "VmHWM") or 0.0)
+            tick += 1
+            if tick % 4 == 0:
+                routed = count(self.router_db, "SELECT count(*) FROM households")
+                self.samples.append((routed, {name: status_mib(pid, "VmRSS") for name, pid in self.pids.items()}))
 
     def by_tenth(self, total: int) -> list[dict]:
         """The highest resident set of each process while the routed cases were in each tenth
@@ -140,7 +149,7 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         trail = MemoryTrail({"feed": feeder.pid, **{name: stack.procs[name].pid for name in SERVICES}}, router_db)
         trail.start()
         output = feeder.stdout.read()
-        _, status, usage = os.wait4(feeder.pid, 0)  # the feed process's own peak RSS, from the kernel
+        _, status, usage = os.wait4(feeder.pid, 0)  # the feed process's own CPU, from the kernel
         feeder.returncode = os.waitstatus_to_exitcode(status)
         fed = time.monotonic() - started
         if feeder.returncode not in (0, 1):
@@ -162,7 +171,7 @@ def feed_once(rows: int, seed: int, chunk: int | None, timeout: float) -> dict:
         dead = dead_lettered(stack, log_start)
         if decided != accepted - dead:
             raise RuntimeError(f"decisions for {decided} of {accepted} accepted cases after {done:.0f} s")
-        rss = {"feed": round(usage.ru_maxrss / 1024, 1),
+        rss = {"feed": trail.feed_peak,
                **{name: peak_rss_mib(stack.procs[name].pid) for name in SERVICES}}
         cpu = {"feed": round(usage.ru_utime + usage.ru_stime, 1),
                **{name: cpu_s(stack.procs[name].pid) for name in SERVICES},
