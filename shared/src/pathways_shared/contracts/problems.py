@@ -34,93 +34,79 @@ def _members(raw: dict) -> list[tuple[int, dict]]:
     return [(i, m) for i, m in enumerate(members) if isinstance(m, dict)]
 
 
+@dataclass(frozen=True)
+class _Household:
+    """What the cross-field checks read, from a raw document or from a referral already read."""
+    index_ref: Any
+    members: list[tuple[int, Any, Any]]        # (position, person_ref, carer_ref)
+    source_type: Any
+    provider_id: Any
+    parent_referral_id: Any                    # as the problem shows it
+    referral_day: date | None                  # None: unreadable, so no date is checked against it
+    born: list[tuple[tuple, date]]             # (path, date of birth) of those whose date reads
+
+
 def cross_field_errors(raw: dict) -> list[Problem]:
     """Checks that span fields. Tolerant of a malformed document: it looks only at what it can read."""
-    problems: list[Problem] = []
     index = raw.get("index_person") if isinstance(raw.get("index_person"), dict) else {}
-    seen = {index.get("person_ref")} if index.get("person_ref") else set()
-    family_refs = {m.get("person_ref") for _, m in _members(raw)}
-    for i, member in _members(raw):
-        ref = member.get("person_ref")
-        if isinstance(ref, str) and ref in seen:
-            problems.append(Problem(("family_members", i, "person_ref"), "duplicate_person_ref",
-                                    "person_ref must be unique within the referral", ref))
-        seen.add(ref)
-        carer = member.get("carer_ref")
-        if carer is not None and (carer == ref or carer not in family_refs):
-            problems.append(Problem(("family_members", i, "carer_ref"), "unknown_carer_ref",
-                                    "carer_ref must name another family member's person_ref", carer))
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
-    is_provider = source.get("type") == "provider"
-    if source.get("provider_id") is not None and not is_provider:
-        problems.append(Problem(("source", "provider_id"), "provider_id_not_allowed",
-                                "provider_id is only allowed when source.type is 'provider'", source["provider_id"]))
-    if is_provider and source.get("provider_id") is None:
-        problems.append(Problem(("source", "provider_id"), "missing",
-                                "provider_id is required when source.type is 'provider'"))
-    if source.get("parent_referral_id") is not None and not is_provider:
-        problems.append(Problem(("source", "parent_referral_id"), "parent_not_allowed",
-                                "parent_referral_id is only allowed for onward referrals (source.type 'provider')",
-                                source["parent_referral_id"]))
-    problems += _born_after_referral(raw, index)
-    return problems
-
-
-def _born_after_referral(raw: dict, index: dict) -> list[Problem]:
-    """A date of birth after the referral day cannot be right (and would make an age below zero)."""
     try:
         referred = datetime.fromisoformat(str(raw.get("referred_at")).replace("Z", "+00:00"))
         referral_day = referred.astimezone(LONDON).date() if referred.tzinfo else referred.date()
     except ValueError:
-        return []
+        referral_day = None
     people = [(("index_person", "date_of_birth"), index)]
     people += [(("family_members", i, "date_of_birth"), m) for i, m in _members(raw)]
-    found = []
+    born = []
     for loc, person in people:
         try:
-            born = date.fromisoformat(str(person.get("date_of_birth")))
+            born.append((loc, date.fromisoformat(str(person.get("date_of_birth")))))
         except ValueError:
             continue
-        if born > referral_day:
-            found.append(Problem(loc, "born_after_referral",
-                                 f"date_of_birth is after the referral day ({referral_day.isoformat()})", born.isoformat()))
-    return found
+    return _checked(_Household(
+        index.get("person_ref"), [(i, m.get("person_ref"), m.get("carer_ref")) for i, m in _members(raw)],
+        source.get("type"), source.get("provider_id"), source.get("parent_referral_id"), referral_day, born))
 
 
 def household_errors(referral) -> list[Problem]:
     """cross_field_errors of a HouseholdReferral the contract has read field by field: the same
     problems, values as its JSON form gives them, without dumping the referral to JSON first."""
+    members, source = referral.family_members, referral.source
+    born = [(("index_person", "date_of_birth"), referral.index_person.date_of_birth)]
+    born += [(("family_members", i, "date_of_birth"), m.date_of_birth) for i, m in enumerate(members)]
+    parent = source.parent_referral_id
+    return _checked(_Household(
+        referral.index_person.person_ref, [(i, m.person_ref, m.carer_ref) for i, m in enumerate(members)],
+        source.type, source.provider_id, None if parent is None else str(parent),
+        referral.referred_at.astimezone(LONDON).date(), [(loc, d) for loc, d in born if d is not None]))
+
+
+def _checked(household: _Household) -> list[Problem]:
+    """The cross-field rules, once for both readings."""
     problems: list[Problem] = []
-    members = referral.family_members
-    seen, family_refs = {referral.index_person.person_ref}, {m.person_ref for m in members}
-    for i, member in enumerate(members):
-        ref, carer = member.person_ref, member.carer_ref
-        if ref in seen:
+    seen = {household.index_ref} if household.index_ref else set()
+    family_refs = {ref for _, ref, _ in household.members}
+    for i, ref, carer in household.members:
+        if isinstance(ref, str) and ref in seen:
             problems.append(Problem(("family_members", i, "person_ref"), "duplicate_person_ref",
                                     "person_ref must be unique within the referral", ref))
         seen.add(ref)
         if carer is not None and (carer == ref or carer not in family_refs):
             problems.append(Problem(("family_members", i, "carer_ref"), "unknown_carer_ref",
                                     "carer_ref must name another family member's person_ref", carer))
-    source = referral.source
-    is_provider = source.type == "provider"
-    if source.provider_id is not None and not is_provider:
+    is_provider = household.source_type == "provider"
+    if household.provider_id is not None and not is_provider:
         problems.append(Problem(("source", "provider_id"), "provider_id_not_allowed",
-                                "provider_id is only allowed when source.type is 'provider'", source.provider_id))
-    if is_provider and source.provider_id is None:
+                                "provider_id is only allowed when source.type is 'provider'", household.provider_id))
+    if is_provider and household.provider_id is None:
         problems.append(Problem(("source", "provider_id"), "missing",
                                 "provider_id is required when source.type is 'provider'"))
-    if source.parent_referral_id is not None and not is_provider:
+    if household.parent_referral_id is not None and not is_provider:
         problems.append(Problem(("source", "parent_referral_id"), "parent_not_allowed",
                                 "parent_referral_id is only allowed for onward referrals (source.type 'provider')",
-                                str(source.parent_referral_id)))
-    referral_day = referral.referred_at.astimezone(LONDON).date()
-    people = [(("index_person", "date_of_birth"), referral.index_person)]
-    people += [(("family_members", i, "date_of_birth"), m) for i, m in enumerate(members)]
-    for loc, person in people:
-        born = person.date_of_birth
-        if born is not None and born > referral_day:
-            problems.append(Problem(loc, "born_after_referral",
-                                    f"date_of_birth is after the referral day ({referral_day.isoformat()})",
-                                    born.isoformat()))
+                                household.parent_referral_id))
+    day = household.referral_day
+    if day is not None:  # a date of birth after the referral day cannot be right (an age below zero)
+        problems += [Problem(loc, "born_after_referral", f"date_of_birth is after the referral day ({day.isoformat()})",
+                             born.isoformat()) for loc, born in household.born if born > day]
     return problems

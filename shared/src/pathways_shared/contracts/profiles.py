@@ -70,10 +70,6 @@ def ethnicity_group(text: str | None) -> str:
     return "not_stated"
 
 
-def person_profile(person: Person, referral: HouseholdReferral) -> PersonProfile:
-    return PersonProfile(**profile_fields(person, london_day(referral.referred_at)))
-
-
 def profile_fields(person: Person, on: date) -> dict:
     """The person's profile as its JSON form (PersonProfile's fields, in order); `on`: the referral day."""
     return {"age_band": age_band(age_on(person, on)), "sex": str(person.sex),  # str: an enum's value
