@@ -47,11 +47,6 @@ def new_master_key() -> str:
     return base64.b64encode(os.urandom(KEY_BYTES)).decode()
 
 
-def _seal(key: bytes, clear: bytes, associated: bytes) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, clear, associated)
-
-
 def _open(key: bytes, sealed: bytes, associated: bytes) -> bytes:
     try:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)
@@ -73,7 +68,8 @@ def referral_context(referral_id: uuid.UUID) -> str:
 
 
 def seal_field(data_key: bytes, clear: bytes, referral_id: uuid.UUID, person_ref: str, field: str) -> bytes:
-    return _seal(data_key, clear, field_context(referral_id, person_ref, field))
+    return FieldSealer(data_key).seal(clear, referral_context(referral_id), person_ref, field,
+                                      os.urandom(NONCE_BYTES))
 
 
 class FieldSealer:

@@ -2,7 +2,7 @@
 `personal_fields` rows sealed under them.
 
 A chunk of referrals (the caseload feed's) is sealed in one pass, each person's cipher made once
-rather than once per field, its rows kept column by column for adapters.bulk.
+rather than once per field, its rows kept column by column for pathways_shared.bulk.
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ class RowResult:
     crn: str | None                   # normalised, when the row gives a well-formed one
     referral: HouseholdReferral | None
     problems: list[dict]              # [{field, type, reason}], fields named as in the export
-    referral_id: uuid.UUID | None = None   # case_referral_id of the crn, made once here
+    referral_id: uuid.UUID | None = None   # case_referral_id of the crn: set whenever crn is
 
 
 def problem(field: str, kind: str, reason: str) -> dict:

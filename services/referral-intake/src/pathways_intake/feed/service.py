@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import BinaryIO
 
-from ..domain.case_key import case_referral_id
 from ..service_layer.cases import apply_cases_on
 from ..service_layer.intake import IntakeService
 from . import batches, quarantine
@@ -69,9 +68,7 @@ class CaseloadFeed:
         return summary
 
     async def _apply(self, summary: BatchSummary, chunk: list[ExportRow]) -> None:
-        key = self.service.pseudonym_key
-        keys = {row.line: row.result.referral_id or case_referral_id(row.result.crn, key)
-                for row in chunk if row.result.crn}
+        keys = {row.line: row.result.referral_id for row in chunk if row.result.referral_id is not None}
         async with self.service.engine.begin() as conn:
             earlier = await batches.first_lines(conn, summary.batch_id, list(set(keys.values())))
             accepted, rejected, cases = [], [], []
