@@ -16,8 +16,8 @@ from ..service_layer.progress import GROUP
 
 # Up to BATCH_RECORDS events a transaction and an offset commit. Fewer than the router takes: a
 # routed event (~14 KB of explanations) decodes to ~100 KB of objects, and a behind-hand consumer
-# takes full batches, so its memory peaks with this size (bench/feed.py: 200 → 100 lowered the
-# intake's peak by ~25 MiB at 100,000 rows, same time).
+# takes full batches, so its memory peaks with this size (bench/feed.py, 100,000 rows, single runs:
+# peaks of 203 and 214 MiB with 100 against 227 and 232 with 200, in the same time).
 BATCH_RECORDS, BATCH_WAIT_MS = 100, 50
 
 
