@@ -15,6 +15,7 @@ from importlib.resources import files
 
 import pytest
 import yaml
+from sqlalchemy import JSON, Column, Date, MetaData, String, Table, Uuid
 
 from pathways_router.adapters.rulebook_yaml import load_rulebook, parse_rulebook
 from pathways_router.domain.compiled import ClauseResult, CompiledRulebook
@@ -24,6 +25,20 @@ from pathways_router.service_layer.routing import route
 from pathways_shared.contracts.referral_v1 import HouseholdReferral, parse_referral
 
 PROVIDERS = ("pops", "tmuk", "shelter", "moms", "magistra")
+
+# For the bulk writer's tests: shaped as a household's decisions once were (a composite key, a
+# nullable date beside a required one, a JSON column), the cases it converts a column at a time.
+DATED = Table(
+    "dated", MetaData(),
+    Column("referral_id", Uuid, primary_key=True),
+    Column("person_ref", String(64), primary_key=True),
+    Column("provider", String(32), primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("eligible_from", Date),
+    Column("clauses", JSON, nullable=False),
+    Column("rulebook_version", String(32), nullable=False),
+    Column("as_of", Date, nullable=False),
+)
 
 
 @lru_cache(maxsize=1)

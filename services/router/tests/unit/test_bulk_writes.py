@@ -7,8 +7,6 @@ import uuid
 from datetime import UTC, date, datetime
 
 from pathways_shared import bulk
-from sqlalchemy import JSON, Column, Date, MetaData, String, Table, Uuid
-
 from pathways_router.adapters.tables import households, metadata, raised
 from pathways_router.domain.engine import evaluate
 from pathways_router.service_layer import raising
@@ -21,24 +19,10 @@ from pathways_shared.db import make_engine
 from pathways_shared.events import EventType, encode_event
 from pathways_shared.testing.households import generate_households
 
-from .conftest import packaged_book
+from .conftest import DATED, packaged_book
 
 R1, R2 = uuid.uuid4(), uuid.uuid4()
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-# Shaped as a household's decisions once were: a composite key, a nullable date beside a required
-# one, and a JSON column — the cases the bulk writer converts a column at a time.
-DATED = Table(
-    "dated", MetaData(),
-    Column("referral_id", Uuid, primary_key=True),
-    Column("person_ref", String(64), primary_key=True),
-    Column("provider", String(32), primary_key=True),
-    Column("decision", String(16), nullable=False),
-    Column("eligible_from", Date),
-    Column("clauses", JSON, nullable=False),
-    Column("rulebook_version", String(32), nullable=False),
-    Column("as_of", Date, nullable=False),
-)
 
 
 def decision(referral_id, person, provider, clauses, eligible_from=None) -> dict:

@@ -7,8 +7,6 @@ import uuid
 from datetime import UTC, date, datetime
 
 from pathways_shared import bulk
-from sqlalchemy import JSON, Column, Date, MetaData, String, Table, Uuid
-
 from pathways_router.adapters.tables import metadata, open_referrals, triage
 from pathways_router.domain.engine import _context, _index_context
 from pathways_router.domain.facts import household_facts
@@ -18,24 +16,10 @@ from pathways_shared.db import make_engine
 from pathways_shared.outbox import outbox
 from pathways_shared.testing.households import generate_households
 
-from .conftest import packaged_book
+from .conftest import DATED, packaged_book
 
 R1, R2 = uuid.uuid4(), uuid.uuid4()
 D1, D2 = date(2026, 11, 20), date(2027, 1, 2)
-
-# Shaped as a household's decisions once were: a composite key, a nullable date beside a required
-# one, and a JSON column — the cases the bulk writer converts a column at a time.
-DATED = Table(
-    "dated", MetaData(),
-    Column("referral_id", Uuid, primary_key=True),
-    Column("person_ref", String(64), primary_key=True),
-    Column("provider", String(32), primary_key=True),
-    Column("decision", String(16), nullable=False),
-    Column("eligible_from", Date),
-    Column("clauses", JSON, nullable=False),
-    Column("rulebook_version", String(32), nullable=False),
-    Column("as_of", Date, nullable=False),
-)
 
 
 def row(referral_id, person, eligible_from, as_of) -> dict:
