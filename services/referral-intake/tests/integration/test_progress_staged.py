@@ -3,8 +3,10 @@ event must still change exactly what it changed handled alone with the per-event
 (repository.note_provider_referral and save_routing, adapters.provider_activity). Random histories
 of every event the projection reads, out of order across topics, redelivered, with timestamps at
 several UTC offsets, in batches of random sizes."""
+import logging
 import random
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -25,6 +27,7 @@ from pathways_shared.contracts.payloads import (
 from pathways_shared.db import make_engine
 from pathways_shared.events import EventType, new_event
 from pathways_shared.inbox import processed_messages, record_processed
+from pathways_shared.telemetry import correlation_id
 
 pytestmark = pytest.mark.integration
 REFERRALS = [uuid.uuid4() for _ in range(2)]
@@ -157,3 +160,50 @@ async def test_a_row_created_by_another_consumer_since_the_load_fails_the_batch(
         staged.note_provider_referral(prid, referral_id, provider)
         with pytest.raises(ConcurrentProgress):
             await staged.flush(conn)
+
+
+
+class Lines(logging.Handler):
+    """Each "referral progress recorded" line with the correlation id current when it was logged."""
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seen = []
+
+    def emit(self, record):
+        if record.getMessage() == "referral progress recorded":
+            self.seen.append((record, correlation_id.get()))
+
+
+@pytest.fixture
+def lines():
+    handler, logger = Lines(), logging.getLogger("pathways_intake")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not assignment: it clears the loggers' cached levels
+    yield handler, logger
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+async def test_a_batch_logs_one_line_with_its_counts(engine, lines):
+    handler, _ = lines
+    events = history(random.Random(3), 40)
+    done = await ProgressProjection(engine).on_events([(e, "corr-1") for e in events])
+    assert [(r.levelno, r.events) for r, _ in handler.seen] == [(logging.INFO, sum(done))]
+    assert sum(done) > 0
+    by_type = handler.seen[0][0].by_type
+    assert by_type == Counter(str(e.eventType) for e, d in zip(events, done) if d)
+
+
+async def test_with_debug_each_event_is_logged_under_its_correlation_id(engine, lines):
+    handler, logger = lines
+    logger.setLevel(logging.DEBUG)
+    events = history(random.Random(4), 12)
+    arrived = [(e, f"corr-{i}" if i % 2 else None) for i, e in enumerate(events)]
+    done = await ProgressProjection(engine).on_events(arrived)
+    per_event = [(r, corr) for r, corr in handler.seen if r.levelno == logging.DEBUG]
+    assert len(per_event) == sum(done) > 0
+    handled = [(e, c) for (e, c), d in zip(arrived, done) if d]
+    assert [r.referral_id for r, _ in per_event] == [str(e.referralId) for e, _ in handled]
+    assert [c for _, c in per_event if c.startswith("corr-")] == [c for _, c in handled if c]
+    assert all(c for _, c in per_event)  # a fresh id for each event that came without one

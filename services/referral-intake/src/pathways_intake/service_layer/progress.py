@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,10 +40,9 @@ class ProgressProjection:
 
     async def on_events(self, events: list[tuple[DomainEvent, str | None]], *, scoped: bool = True) -> list[bool]:
         """Events in order, in one transaction, each handled as alone; False for each redelivery or
-        event not ours. Scoped: each logged under the correlation id it arrived with (a fresh one
-        when it came without); otherwise under the current one."""
-        if scoped:  # a fresh id for an event that came without, for its log line after the commit
-            events = [(event, correlation or new_correlation_id()) for event, correlation in events]
+        event not ours. One log line for the batch; with DEBUG, a line per event, scoped: each under
+        the correlation id it arrived with (a fresh one when it came without), otherwise under the
+        current one."""
         # Every payload is read before anything is written: one that can never be handled fails the
         # batch, which the consumer then handles one event a transaction.
         payloads = [payload_of(event) for event, _ in events]
@@ -62,11 +62,16 @@ class ProgressProjection:
                 apply(staged, payload)
                 done.append(True)
             await staged.flush(conn)
-        for (event, correlation), handled in zip(events, done):
-            if handled:
-                with correlation_scope(correlation) if scoped else contextlib.nullcontext():
-                    log.info("referral progress recorded", extra={"referral_id": str(event.referralId),
-                                                                  "event_type": str(event.eventType)})
+        recorded = Counter(str(event.eventType) for (event, _), handled in zip(events, done) if handled)
+        if recorded:  # a line a batch: at ~55 µs a line, one an event was over a tenth of the intake's CPU
+            log.info("referral progress recorded", extra={"events": sum(recorded.values()), "by_type": recorded})
+        if log.isEnabledFor(logging.DEBUG):
+            for (event, correlation), handled in zip(events, done):
+                if handled:
+                    scope = correlation_scope(correlation or new_correlation_id()) if scoped else contextlib.nullcontext()
+                    with scope:
+                        log.debug("referral progress recorded", extra={"referral_id": str(event.referralId),
+                                                                       "event_type": str(event.eventType)})
         return done
 
 
