@@ -9,17 +9,21 @@ and a relay publishes stored events in order, marking each one only once the bro
 
 Run one relay per service database: rows are published in id order, so a second relay would
 only add duplicates. A broker outage leaves rows unpublished and the relay retries with backoff.
+Published rows are kept for `keep_published` (OUTBOX_KEEP_PUBLISHED_HOURS), then the relay deletes
+them: the broker and the ledger hold the events, and an outbox that is never emptied grows with
+every event the service has ever written.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, LargeBinary, String, Table, Uuid, insert, select, text,
-    update,
+    BigInteger, Column, DateTime, Index, Integer, LargeBinary, String, Table, Uuid, delete, insert, select,
+    text, update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -31,6 +35,8 @@ from .telemetry import correlation_id as current_correlation_id
 log = logging.getLogger(__name__)
 PUBLISHED = Counter("pathways_outbox_published_total", "Events the outbox relay published", ["topic"])
 RELAY_FAILURES = Counter("pathways_outbox_relay_failures_total", "Relay batches that failed and will be retried")
+SWEPT = Counter("pathways_outbox_swept_total", "Published outbox rows deleted after their keeping period")
+SWEEP_BATCH = 1000  # rows deleted a transaction, so a sweep never holds the write lock for long
 
 outbox = Table(
     "outbox", plumbing_metadata,
@@ -68,8 +74,11 @@ async def add_many_to_outbox(conn: AsyncConnection | AsyncSession, events: list[
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, bootstrap_servers: str, *, batch_size: int = 200,
-                 poll_interval: float = 0.2, ack_timeout: float = 10.0, max_backoff: float = 5.0) -> None:
+                 poll_interval: float = 0.2, ack_timeout: float = 10.0, max_backoff: float = 5.0,
+                 keep_published: timedelta | None = None, sweep_interval: float = 3600.0) -> None:
         self.engine = engine
+        self.keep_published, self.sweep_interval = keep_published, sweep_interval
+        self._swept_at: float | None = None
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
@@ -84,6 +93,7 @@ class OutboxRelay:
     def from_settings(cls, engine: AsyncEngine, settings, **kwargs) -> "OutboxRelay":
         kwargs.setdefault("batch_size", settings.outbox_batch_size)
         kwargs.setdefault("poll_interval", settings.outbox_poll_interval_ms / 1000)
+        kwargs.setdefault("keep_published", timedelta(hours=settings.outbox_keep_published_hours))
         return cls(engine, settings.kafka_bootstrap_servers, **kwargs)
 
     async def publish_pending(self) -> int:
@@ -112,6 +122,36 @@ class OutboxRelay:
             raise PublishFailed(f"{len(rows) - len(acked)} of {len(rows)} events not acknowledged") from error
         return len(acked)
 
+    async def sweep_published(self, now: datetime | None = None) -> int:
+        """Delete the rows published before `now - keep_published`, a batch a transaction; never an
+        unpublished one, however old. Returns how many; none when nothing is to be deleted."""
+        if self.keep_published is None:
+            return 0
+        cutoff, after, swept = (now or datetime.now(UTC)) - self.keep_published, 0, 0
+        while True:
+            async with self.engine.begin() as conn:
+                ids = (await conn.execute(
+                    select(outbox.c.id).where(outbox.c.id > after, outbox.c.published_at < cutoff)
+                    .order_by(outbox.c.id).limit(SWEEP_BATCH))).scalars().all()
+                if not ids:
+                    break
+                await conn.execute(delete(outbox).where(outbox.c.id.in_(ids)))
+            after, swept = ids[-1], swept + len(ids)
+            SWEPT.inc(len(ids))
+        if swept:
+            log.info("published outbox rows deleted", extra={"rows": swept, "published_before": cutoff.isoformat()})
+        return swept
+
+    async def _sweep_when_due(self) -> None:
+        if self.keep_published is None or (
+                self._swept_at is not None and time.monotonic() - self._swept_at < self.sweep_interval):
+            return
+        self._swept_at = time.monotonic()
+        try:
+            await self.sweep_published()
+        except Exception as exc:  # the next interval tries again; publishing goes on meanwhile
+            log.warning("outbox sweep failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+
     async def run(self) -> None:
         backoff = 0.1
         while not self._stopping:
@@ -126,7 +166,8 @@ class OutboxRelay:
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            if count < self.batch_size:
+            if count < self.batch_size:  # caught up: a sweep now never delays publishing
+                await self._sweep_when_due()
                 await self._pause(self.poll_interval)
 
     async def _pause(self, seconds: float) -> None:

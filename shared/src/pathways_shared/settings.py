@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(3, ge=1)
     outbox_batch_size: int = Field(200, ge=1)
     outbox_poll_interval_ms: int = Field(200, ge=10)
+    # How long a published outbox row is kept before the relay deletes it (checked hourly).
+    outbox_keep_published_hours: float = Field(168, ge=0)
     rulebook_path: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)

@@ -1,12 +1,16 @@
-"""The outbox relay publishes stored events in order and marks them only once acknowledged."""
+"""The outbox relay publishes stored events in order, marks them only once acknowledged, and deletes
+them once they have been published for the keeping period."""
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+
+import pathways_shared.outbox as outbox_module
 
 from pathways_shared.broker.embedded import EmbeddedBroker, free_port
 from pathways_shared.broker.topics import ensure_topics
@@ -115,4 +119,62 @@ async def test_nothing_is_marked_while_the_broker_is_down_and_all_is_sent_when_i
     finally:
         await relay.stop()
         await asyncio.to_thread(broker.stop)
+        await engine.dispose()
+
+
+async def _mark_published(engine, events, at):
+    async with engine.begin() as conn:
+        await conn.execute(update(outbox).where(outbox.c.event_id.in_([e.eventId for e in events]))
+                           .values(published_at=at))
+
+
+async def _kept(engine) -> set:
+    async with engine.connect() as conn:
+        return set((await conn.execute(select(outbox.c.event_id))).scalars())
+
+
+async def test_a_sweep_deletes_only_rows_published_before_the_keeping_period(db_url, monkeypatch):
+    monkeypatch.setattr(outbox_module, "SWEEP_BATCH", 3)  # several batches
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    relay = OutboxRelay(engine, "127.0.0.1:9", keep_published=timedelta(days=7))
+    try:
+        await create_plumbing_tables(engine)
+        old, recent, pending = _households(3), _households(1), _households(1)
+        for events in (old[:6], pending[:2], recent, old[6:], pending[2:]):  # interleaved ids
+            await _store(engine, "pathways.decisions", events)
+        await _mark_published(engine, old, now - timedelta(days=7, seconds=1))
+        await _mark_published(engine, recent, now - timedelta(days=6, hours=23))
+
+        assert await relay.sweep_published(now) == len(old)
+        assert await _kept(engine) == {e.eventId for e in recent + pending}
+        assert await relay.sweep_published(now) == 0
+        # Unpublished rows stay however old they are, and go once published long enough ago.
+        assert await relay.sweep_published(now + timedelta(days=30)) == len(recent)
+        assert await _kept(engine) == {e.eventId for e in pending}
+        assert await OutboxRelay(engine, "127.0.0.1:9").sweep_published(now + timedelta(days=999)) == 0
+        assert await _kept(engine) == {e.eventId for e in pending}  # no keeping period: nothing swept
+    finally:
+        await relay.stop()
+        await engine.dispose()
+
+
+async def test_the_running_relay_sweeps_what_it_published_once_kept_long_enough(sqlite_url, kafka_bootstrap,
+                                                                                  fresh_topics):
+    engine = make_engine(sqlite_url)
+    relay = OutboxRelay(engine, kafka_bootstrap, poll_interval=0.05, ack_timeout=5,
+                        keep_published=timedelta(0), sweep_interval=0.2)
+    try:
+        await create_plumbing_tables(engine)
+        events = _households(2)
+        await _store(engine, fresh_topics.decisions, events)
+        relay.start()
+        deadline = time.monotonic() + 20
+        while await _kept(engine) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert await _kept(engine) == set() and relay.published == len(events)
+        records = await asyncio.to_thread(read_topic, kafka_bootstrap, fresh_topics.decisions, expected=len(events))
+        assert {decode_event(r.value).eventId for r in records} == {e.eventId for e in events}
+    finally:
+        await relay.stop()
         await engine.dispose()
