@@ -3,9 +3,7 @@ on the embedded stack — beside the raw broker's own produce→consume round tr
 the same number of messages on the same broker, the physical ceiling here."""
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
 import sys
 import time
 import uuid

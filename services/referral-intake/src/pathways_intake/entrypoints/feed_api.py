@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime
 
 from pathways_shared import jsonsafe
+from pathways_shared.http import BodyLimit
+
 from ..bootstrap import Intake
 from ..feed import batches, resubmission
 from ..feed.format import ExportFormat
@@ -22,7 +24,7 @@ from ..feed.report import csv_report, json_report, rejection_list
 from ..feed.rows import ExportContext
 from ..feed.service import CaseloadFeed
 from ..feed.upload import CONTENT_TYPES, CaseloadLimits, UploadRefused, receive_export
-from .problems import BodyLimit, problem, problems
+from .problems import problem, problems
 from .referrals_api import PROBLEMS, current_intake
 
 log = logging.getLogger("pathways_intake")

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from pathways_shared.contracts.problems import Problem
-from pathways_shared.http import BodyLimit, BodyTooLarge  # noqa: F401  (BodyLimit: for feed_api)
+from pathways_shared.http import BodyTooLarge
 
 
 def problems(status: int, items: list[dict], **extra) -> JSONResponse:
