@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -11,7 +12,7 @@ from hypothesis import given, strategies as st
 from pathways_shared.broker.topics import Topics, dead_letter_topic
 from pathways_shared.events import (
     CORRELATION_HEADER, DomainEvent, EventType, MalformedEvent, correlation_id_from, decode_event,
-    encode_event, new_event,
+    encode_event, new_event, new_event_id,
 )
 
 REFERRAL = uuid.UUID("0b6f8d52-3c1e-4f6a-9d27-5e8a1c4b7f30")
@@ -137,3 +138,17 @@ def test_values_the_fast_encoder_cannot_write_fall_back_to_pydantic():
     event = new_event(EventType.referral_routed, REFERRAL, additional_information={
         "amount": Decimal("1.50"), "huge": 2**70, "when": datetime(2026, 1, 1, tzinfo=UTC), "id": REFERRAL})
     assert encode_event(event) == event.model_dump_json(exclude_none=True).encode()
+
+
+def test_new_event_ids_are_version_7_uuids_that_grow_with_time():
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(20_000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == len(ids)
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}
+    assert all(before <= i.int >> 80 <= after for i in ids)  # the first 48 bits: milliseconds
+    assert len({i.int & ((1 << 62) - 1) for i in ids}) == len(ids)  # the rest is random
+    time.sleep(0.002)
+    later = new_event_id()
+    assert all(i < later and i.hex < later.hex for i in ids)  # as a UUID and as stored text
+    assert new_event(EventType.referral_routed, uuid.uuid4()).eventId.version == 7
