@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,6 +16,8 @@ from typing import Any, Iterable, Mapping
 import orjson
 import pydantic_core
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .ids import time_ordered_id
 
 CORRELATION_HEADER = "correlation-id"
 # A clear CRN (X123456) or NOMS number (A1234BC) must never leave a service inside an event.
@@ -81,14 +82,11 @@ class DomainEvent(_Envelope):
 
 
 def new_event_id() -> uuid.UUID:
-    """A fresh event id that grows with time: the UUID version 7 layout (RFC 9562), milliseconds
-    since the epoch then 74 random bits. Outbox rows and every consumer's processed-message record
-    are indexed by event id; a random id lands each insert on a page of its own once an index
-    outgrows the cache, a growing one on the index's last page (150,000 inserts into an index like
-    processed_messages on SQLite: 0.9 s of CPU and 26k page writes, against 2.4–3.0 s and 423k)."""
-    random_bits = int.from_bytes(os.urandom(10), "big")
-    rand_a, rand_b = (random_bits >> 62) & 0xFFF, random_bits & ((1 << 62) - 1)   # 12 and 62 bits
-    return uuid.UUID(int=(time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b)
+    """A fresh event id that grows with time (ids.time_ordered_id). Outbox rows and every
+    consumer's processed-message record are indexed by event id (150,000 inserts into an index like
+    processed_messages on SQLite: 0.9 s of CPU and 26k page writes, against 2.4–3.0 s and 423k
+    with random ids)."""
+    return time_ordered_id(os.urandom(16))
 
 
 def new_event(

@@ -18,7 +18,9 @@ from functools import cached_property
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .fresh import random_blocks, time_ordered_id
+from pathways_shared.ids import time_ordered_id
+
+from .fresh import random_blocks
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
@@ -110,7 +112,7 @@ class Keyring:
         return data_key, self.wrap(data_key, key_id, pseudonym)
 
     def new_data_keys(self, pseudonyms: list[str]) -> list[tuple[uuid.UUID, bytes, bytes]]:
-        """For each person a fresh key id (fresh.time_ordered_id), data key and its wrapped form:
+        """For each person a fresh key id (pathways_shared.ids.time_ordered_id), data key and its wrapped form:
         new_data_key for many, the randomness for all of them drawn at once."""
         drawn = random_blocks(len(pseudonyms), 16 + KEY_BYTES + NONCE_BYTES)
         made = []
