@@ -7,6 +7,10 @@ same transaction as its effect, and skips the effect when the id was already the
         if await record_processed(conn, "router", event):
             ...  # the effect, committed together with the record
 
+The records are kept for a period (INBOX_KEEP_PROCESSED_HOURS, longer than a message can still
+be redelivered), then deleted by the service's outbox relay with its own sweep (forget_processed),
+so the table holds a period's messages, not every message the service has ever handled.
+
 A message that can never be processed (undecodable, invalid, or a handler raising
 MalformedEvent) is published with its error to `<topic>.dlq` and acknowledged, so one bad
 message does not stop the partition. Any other handler error is retried.
@@ -22,10 +26,10 @@ from datetime import UTC, datetime
 from faststream import BaseMiddleware
 from faststream.exceptions import IgnoredException
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, String, Table, Uuid, insert
+from sqlalchemy import Column, DateTime, Index, String, Table, Uuid, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from .broker.topics import dead_letter_topic
 from .db import plumbing_metadata
@@ -39,7 +43,10 @@ processed_messages = Table(
     Column("consumer_group", String(100), primary_key=True),
     Column("event_id", Uuid, primary_key=True),
     Column("processed_at", DateTime(timezone=True), nullable=False),
+    # Records are forgotten oldest first; processed_at only grows, so this index is appended to.
+    Index("ix_processed_messages_processed_at", "processed_at"),
 )
+FORGET_BATCH = 1000  # records deleted a transaction, so forgetting never holds the write lock for long
 
 # Errors that mean the message itself is at fault, so retrying it can never help.
 DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (
@@ -84,6 +91,23 @@ async def record_many_processed(conn: AsyncConnection, consumer_group: str,
                  .returning(processed_messages.c.event_id))  # rowcount is not reliable here
     rows = [{"consumer_group": consumer_group, "event_id": i, "processed_at": now} for i in dict.fromkeys(event_ids)]
     return {row.event_id for row in await conn.execute(statement, rows)}
+
+
+async def forget_processed(engine: AsyncEngine, before: datetime) -> int:
+    """Delete the records of messages processed before `before`, oldest first, about FORGET_BATCH
+    a transaction (a batch's records share a time, so one may take a few more); returns how many.
+    A message redelivered after its record is gone is handled again, so `before` must lie further
+    back than any message can still be redelivered from."""
+    when, forgotten = processed_messages.c.processed_at, 0
+    while True:
+        async with engine.begin() as conn:
+            edge = (await conn.execute(select(when).where(when < before).order_by(when)
+                                       .offset(FORGET_BATCH - 1).limit(1))).scalar()
+            done = await conn.execute(delete(processed_messages).where(when <= edge if edge is not None
+                                                                       else when < before))
+        forgotten += done.rowcount
+        if edge is None:
+            return forgotten
 
 
 def describe_error(exc: BaseException) -> str:

@@ -11,7 +11,9 @@ Run one relay per service database: rows are published in id order, so a second 
 only add duplicates. A broker outage leaves rows unpublished and the relay retries with backoff.
 Published rows are kept for `keep_published` (OUTBOX_KEEP_PUBLISHED_HOURS), then the relay deletes
 them: the broker and the ledger hold the events, and an outbox that is never emptied grows with
-every event the service has ever written.
+every event the service has ever written. The same sweep forgets the consumer's records of
+processed messages older than `keep_processed` (INBOX_KEEP_PROCESSED_HOURS, inbox.py), the
+other plumbing table that would otherwise grow for ever.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from .db import plumbing_metadata
 from .events import CORRELATION_HEADER, DomainEvent, encode_event
+from .inbox import forget_processed
 from .broker.producer import AcknowledgedProducer, PublishFailed
 from .telemetry import correlation_id as current_correlation_id
 
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 PUBLISHED = Counter("pathways_outbox_published_total", "Events the outbox relay published", ["topic"])
 RELAY_FAILURES = Counter("pathways_outbox_relay_failures_total", "Relay batches that failed and will be retried")
 SWEPT = Counter("pathways_outbox_swept_total", "Published outbox rows deleted after their keeping period")
+FORGOTTEN = Counter("pathways_inbox_forgotten_total", "Processed-message records deleted after their keeping period")
 SWEEP_BATCH = 1000  # rows deleted a transaction, so a sweep never holds the write lock for long
 
 outbox = Table(
@@ -75,9 +79,11 @@ async def add_many_to_outbox(conn: AsyncConnection | AsyncSession, events: list[
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, bootstrap_servers: str, *, batch_size: int = 200,
                  poll_interval: float = 0.2, ack_timeout: float = 10.0, max_backoff: float = 5.0,
-                 keep_published: timedelta | None = None, sweep_interval: float = 3600.0) -> None:
+                 keep_published: timedelta | None = None, keep_processed: timedelta | None = None,
+                 sweep_interval: float = 3600.0) -> None:
         self.engine = engine
-        self.keep_published, self.sweep_interval = keep_published, sweep_interval
+        self.keep_published, self.keep_processed = keep_published, keep_processed
+        self.sweep_interval = sweep_interval
         self._swept_at: float | None = None
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -94,6 +100,7 @@ class OutboxRelay:
         kwargs.setdefault("batch_size", settings.outbox_batch_size)
         kwargs.setdefault("poll_interval", settings.outbox_poll_interval_ms / 1000)
         kwargs.setdefault("keep_published", timedelta(hours=settings.outbox_keep_published_hours))
+        kwargs.setdefault("keep_processed", timedelta(hours=settings.inbox_keep_processed_hours))
         return cls(engine, settings.kafka_bootstrap_servers, **kwargs)
 
     async def publish_pending(self) -> int:
@@ -142,15 +149,30 @@ class OutboxRelay:
             log.info("published outbox rows deleted", extra={"rows": swept, "published_before": cutoff.isoformat()})
         return swept
 
+    async def forget_processed(self, now: datetime | None = None) -> int:
+        """Delete the records of messages processed before `now - keep_processed` (inbox.py)."""
+        if self.keep_processed is None:
+            return 0
+        before = (now or datetime.now(UTC)) - self.keep_processed
+        forgotten = await forget_processed(self.engine, before)
+        if forgotten:
+            FORGOTTEN.inc(forgotten)
+            log.info("processed-message records deleted", extra={"rows": forgotten,
+                                                                  "processed_before": before.isoformat()})
+        return forgotten
+
     async def _sweep_when_due(self) -> None:
-        if self.keep_published is None or (
+        if (self.keep_published is None and self.keep_processed is None) or (
                 self._swept_at is not None and time.monotonic() - self._swept_at < self.sweep_interval):
             return
         self._swept_at = time.monotonic()
-        try:
-            await self.sweep_published()
-        except Exception as exc:  # the next interval tries again; publishing goes on meanwhile
-            log.warning("outbox sweep failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+        for sweep in (self.sweep_published, self.forget_processed):
+            try:
+                await sweep()
+            except Exception as exc:  # the next interval tries again; publishing goes on meanwhile
+                log.warning("outbox sweep failed", extra={"table": "outbox" if sweep == self.sweep_published
+                                                          else "processed_messages",
+                                                          "error": f"{type(exc).__name__}: {exc}"})
 
     async def run(self) -> None:
         backoff = 0.1

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     outbox_poll_interval_ms: int = Field(200, ge=10)
     # How long a published outbox row is kept before the relay deletes it (checked hourly).
     outbox_keep_published_hours: float = Field(168, ge=0)
+    # How long a consumer remembers a message it processed, so that a redelivery changes nothing:
+    # longer than any topic keeps its messages (Kafka's default retention is 168 hours).
+    inbox_keep_processed_hours: float = Field(720, ge=1)
     rulebook_path: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
 
 from pathways_shared.db import create_plumbing_tables, include_plumbing_tables, make_engine
 from pathways_shared.events import EventType, new_event
-from pathways_shared.inbox import processed_messages, record_many_processed, record_processed
+import pathways_shared.inbox as inbox_module
+
+from pathways_shared.inbox import forget_processed, processed_messages, record_many_processed, record_processed
 
 pytestmark = pytest.mark.integration
 
@@ -108,5 +111,36 @@ async def test_a_batch_is_recorded_in_one_go_and_only_new_ids_come_back(db_url):
             assert await record_many_processed(conn, "ledger", [second]) == {second}  # per consumer group
             assert await record_many_processed(conn, "router", []) == set()
         assert await _count(engine, processed_messages) == 4
+    finally:
+        await engine.dispose()
+
+
+async def _processed_at(engine, group, ids, at) -> None:
+    async with engine.begin() as conn:
+        await record_many_processed(conn, group, ids)
+        await conn.execute(update(processed_messages).where(processed_messages.c.event_id.in_(ids))
+                           .values(processed_at=at))
+
+
+async def test_records_older_than_the_keeping_period_are_forgotten_and_the_rest_still_count(db_url, monkeypatch):
+    monkeypatch.setattr(inbox_module, "FORGET_BATCH", 3)  # several transactions, one ending inside a batch
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    ids = [new_event(EventType.referral_submitted, uuid.uuid4()).eventId for _ in range(12)]
+    old, older, recent = ids[:5], ids[5:9], ids[9:]
+    try:
+        await create_plumbing_tables(engine)
+        await _processed_at(engine, "router", old, now - timedelta(days=30, seconds=1))  # five share a time
+        await _processed_at(engine, "ledger", older, now - timedelta(days=45))
+        await _processed_at(engine, "router", recent, now - timedelta(days=29, hours=23))
+
+        assert await forget_processed(engine, now - timedelta(days=30)) == len(old) + len(older)
+        async with engine.connect() as conn:
+            kept = set((await conn.execute(select(processed_messages.c.event_id))).scalars())
+        assert kept == set(recent)
+        assert await forget_processed(engine, now - timedelta(days=30)) == 0
+        async with engine.begin() as conn:
+            # A redelivery within the period still changes nothing; one from beyond it is new again.
+            assert await record_many_processed(conn, "router", [recent[0], old[0]]) == {old[0]}
     finally:
         await engine.dispose()

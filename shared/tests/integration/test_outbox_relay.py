@@ -16,7 +16,9 @@ from pathways_shared.broker.embedded import EmbeddedBroker, free_port
 from pathways_shared.broker.topics import ensure_topics
 from pathways_shared.db import create_plumbing_tables, make_engine
 from pathways_shared.events import CORRELATION_HEADER, EventType, decode_event, new_event
+from pathways_shared.inbox import processed_messages, record_many_processed
 from pathways_shared.outbox import OutboxRelay, add_to_outbox, outbox
+from pathways_shared.settings import Settings
 from pathways_shared.telemetry import correlation_scope
 from pathways_shared.testing.fixtures import read_topic
 
@@ -133,6 +135,37 @@ async def _kept(engine) -> set:
         return set((await conn.execute(select(outbox.c.event_id))).scalars())
 
 
+async def _remembered(engine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(processed_messages))).scalar_one()
+
+
+async def test_the_relay_forgets_processed_records_past_their_own_keeping_period(db_url):
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    relay = OutboxRelay(engine, "127.0.0.1:9", keep_processed=timedelta(days=30))
+    try:
+        await create_plumbing_tables(engine)
+        async with engine.begin() as conn:
+            await record_many_processed(conn, "router", [uuid.uuid4() for _ in range(4)])
+        assert await relay.forget_processed(now) == 0  # recorded today: remembered
+        assert await _remembered(engine) == 4
+        assert await relay.forget_processed(now + timedelta(days=31)) == 4
+        assert await _remembered(engine) == 0
+    finally:
+        await relay.stop()
+        await engine.dispose()
+
+
+def test_the_keeping_periods_come_from_the_settings():
+    settings = Settings(outbox_keep_published_hours=12, inbox_keep_processed_hours=800)
+    relay = OutboxRelay.from_settings(None, settings)
+    assert (relay.keep_published, relay.keep_processed) == (timedelta(hours=12), timedelta(hours=800))
+    assert Settings().inbox_keep_processed_hours == 720  # a month: longer than Kafka keeps a message
+    with pytest.raises(ValueError, match="inbox_keep_processed_hours"):
+        Settings(inbox_keep_processed_hours=0)
+
+
 async def test_a_sweep_deletes_only_rows_published_before_the_keeping_period(db_url, monkeypatch):
     monkeypatch.setattr(outbox_module, "SWEEP_BATCH", 3)  # several batches
     engine = make_engine(db_url)
@@ -163,16 +196,19 @@ async def test_the_running_relay_sweeps_what_it_published_once_kept_long_enough(
                                                                                   fresh_topics):
     engine = make_engine(sqlite_url)
     relay = OutboxRelay(engine, kafka_bootstrap, poll_interval=0.05, ack_timeout=5,
-                        keep_published=timedelta(0), sweep_interval=0.2)
+                        keep_published=timedelta(0), keep_processed=timedelta(0), sweep_interval=0.2)
     try:
         await create_plumbing_tables(engine)
         events = _households(2)
         await _store(engine, fresh_topics.decisions, events)
+        async with engine.begin() as conn:  # what the service's consumer had handled
+            await record_many_processed(conn, "router", [uuid.uuid4() for _ in range(3)])
         relay.start()
         deadline = time.monotonic() + 20
-        while await _kept(engine) and time.monotonic() < deadline:
+        while (await _kept(engine) or await _remembered(engine)) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         assert await _kept(engine) == set() and relay.published == len(events)
+        assert await _remembered(engine) == 0
         records = await asyncio.to_thread(read_topic, kafka_bootstrap, fresh_topics.decisions, expected=len(events))
         assert {decode_event(r.value).eventId for r in records} == {e.eventId for e in events}
     finally:
