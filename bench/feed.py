@@ -203,6 +203,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="per size, seconds")
     parser.add_argument("--target-s", type=float, default=60, help=f"seconds allowed for {TARGET_ROWS} rows")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/ alone")
+    parser.add_argument("--result-name", default="feed",
+                        help="written as bench/results/<name>.json (e.g. feed-300000 for a larger size on its own)")
 
 
 def show(r: dict) -> None:
@@ -270,5 +272,5 @@ def run(args) -> int:
               f"{args.target_s:.0f} s {'met' if result['target']['met'] else 'NOT met'}")
     if not args.no_write:
         result["machine"] = measure.machine("faststream", "aiokafka", "aiosqlite", "SQLAlchemy")
-        print(f"  wrote {measure.write_result('feed', result).name} in bench/results/")
+        print(f"  wrote {measure.write_result(args.result_name, result).name} in bench/results/")
     return 0

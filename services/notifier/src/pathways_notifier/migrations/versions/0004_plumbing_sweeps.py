@@ -1,5 +1,6 @@
-"""Records of processed messages are forgotten after a keeping period (INBOX_KEEP_PROCESSED_HOURS),
-oldest first, by the outbox relay's sweep: an index on when each was processed finds them.
+"""The outbox relay's hourly sweep finds what it deletes by index: outbox rows published before
+their keeping period (OUTBOX_KEEP_PUBLISHED_HOURS), and records of processed messages older than
+theirs (INBOX_KEEP_PROCESSED_HOURS), which were kept for ever before.
 
 Revision ID: notifier_0004
 Revises: notifier_0003
@@ -13,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
     op.create_index("ix_processed_messages_processed_at", "processed_messages", ["processed_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_processed_messages_processed_at", table_name="processed_messages")
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
