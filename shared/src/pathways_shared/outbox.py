@@ -169,13 +169,11 @@ class OutboxRelay:
                 self._swept_at is not None and time.monotonic() - self._swept_at < self.sweep_interval):
             return
         self._swept_at = time.monotonic()
-        for sweep in (self.sweep_published, self.forget_processed):
+        for table, sweep in (("outbox", self.sweep_published), ("processed_messages", self.forget_processed)):
             try:
                 await sweep()
             except Exception as exc:  # the next interval tries again; publishing goes on meanwhile
-                log.warning("outbox sweep failed", extra={"table": "outbox" if sweep == self.sweep_published
-                                                          else "processed_messages",
-                                                          "error": f"{type(exc).__name__}: {exc}"})
+                log.warning("outbox sweep failed", extra={"table": table, "error": f"{type(exc).__name__}: {exc}"})
 
     async def run(self) -> None:
         backoff = 0.1

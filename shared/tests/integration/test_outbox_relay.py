@@ -157,6 +157,27 @@ async def test_the_relay_forgets_processed_records_past_their_own_keeping_period
         await engine.dispose()
 
 
+async def test_a_failing_outbox_sweep_does_not_keep_processed_records(db_url, caplog):
+    engine = make_engine(db_url)
+    relay = OutboxRelay(engine, "127.0.0.1:9", keep_published=timedelta(0), keep_processed=timedelta(0))
+
+    async def broken(now=None):
+        raise RuntimeError("disk full")
+
+    relay.sweep_published = broken
+    try:
+        await create_plumbing_tables(engine)
+        async with engine.begin() as conn:
+            await record_many_processed(conn, "router", [uuid.uuid4() for _ in range(2)])
+        await relay._sweep_when_due()
+        assert await _remembered(engine) == 0
+        failed = [r for r in caplog.records if r.getMessage() == "outbox sweep failed"]
+        assert [(r.table, r.error) for r in failed] == [("outbox", "RuntimeError: disk full")]
+    finally:
+        await relay.stop()
+        await engine.dispose()
+
+
 def test_the_keeping_periods_come_from_the_settings():
     settings = Settings(outbox_keep_published_hours=12, inbox_keep_processed_hours=800)
     relay = OutboxRelay.from_settings(None, settings)
