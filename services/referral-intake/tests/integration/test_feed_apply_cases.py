@@ -66,6 +66,7 @@ async def test_a_case_created_meanwhile_by_another_writer_is_compared_not_duplic
     monkeypatch.setattr(cases, "_load", unseen_at_first)
     changed = parse_referral(household(referral, 0, consent_to_contact_family="granted"))
     [result] = await apply_cases(intake.service, [changed], cause="caseload_export")
+    assert calls == [[created.referral_id]] * 2, "the insert that lost the race is followed by reading the winner's case"
     assert (result.outcome, result.revision) == (CaseOutcome.updated, created.revision + 1)
     assert result.changed_fields == ("index_person.consent_to_contact_family",)
 

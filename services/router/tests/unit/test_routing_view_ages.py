@@ -9,6 +9,7 @@ from pathways_router.service_layer.routing import decision_row, route
 from pathways_shared.contracts.ages import ages_day
 from pathways_shared.contracts.payloads import routing_view
 from pathways_shared.contracts.referral_v1 import HouseholdReferral, parse_referral
+from pathways_shared.testing.fixtures import required_missing
 
 from .conftest import packaged_book
 
@@ -18,9 +19,14 @@ EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
 def documents() -> list:
     paths = sorted(SAMPLES.glob("*.json")) + sorted(EXAMPLES.glob("*.json"))
-    if not paths:
-        pytest.skip("no sample referrals beside this checkout")
+    assert paths, "examples/ holds no referrals"
     return [pytest.param(p, id=p.name) for p in paths]
+
+
+def test_the_published_samples_are_here_too():
+    if not SAMPLES.is_dir():
+        required_missing("../shared/samples/referrals is not beside this checkout")
+    assert list(SAMPLES.glob("*.json")), "../shared/samples/referrals holds no referrals"
 
 
 @pytest.mark.parametrize("path", documents())

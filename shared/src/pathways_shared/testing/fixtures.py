@@ -9,7 +9,8 @@
 - pg_schema_url: a fresh schema in that database per test (its own empty tables).
 - sqlite_url: a new SQLite file per test. db_url: each test once per database kind, always fresh.
 
-A missing broker or PostgreSQL skips the test, or fails it when REQUIRE_SERVICES=1.
+A missing broker or PostgreSQL skips the test, or fails it when REQUIRE_SERVICES=1; so does a
+missing ../shared (the published samples), which CI has beside the clone.
 """
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def services_required() -> bool:
 
 def service_unavailable(reason: str):
     """Skip, or fail when the run must have every service (CI sets REQUIRE_SERVICES=1)."""
+    required_missing(reason)
+
+
+def required_missing(reason: str):
+    """Something a complete run has is not here (a service, ../shared beside the checkout): skip,
+    or fail when the run must be complete (CI sets REQUIRE_SERVICES=1)."""
     if services_required():
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(reason)
