@@ -10,11 +10,12 @@ from datetime import date
 import pytest
 
 from pathways_intake.hmpps import samples
+from pathways_intake.hmpps.messages import case_identifiers, decode
 from pathways_intake.hmpps.stages import CaseStage
 from pathways_intake.hmpps.testing import (
     announced, load_caseload, publish, running_subscriber, settings_for_tests, stored_case, until_settled,
 )
-from pathways_shared.contracts.vocabulary import Stage
+from pathways_shared.contracts.vocabulary import Consent, Stage
 from pathways_shared.events import EventType
 from pathways_shared.testing.fixtures import read_topic
 
@@ -129,3 +130,78 @@ async def test_malformed_messages_are_dead_lettered_and_consumption_carries_on(s
     assert len(failed) == len(malformed) and sorted(reasons) == failed
     assert rows["m-1"].status == "failed", "an SNS MessageId keys the message even when its event is unreadable"
     assert [(r.status, r.outcome) for r in rows.values() if r.status != "failed"] == [("applied", "created")]
+
+
+class FailingFor:
+    """A case source with a fault of its own (not an unavailability it reports) for one event's person."""
+
+    def __init__(self, source, body: bytes):
+        self.source, self.identifiers = source, case_identifiers(decode(body))
+
+    async def get_case(self, identifiers):
+        if identifiers == self.identifiers:
+            raise KeyError(identifiers.crn or identifiers.noms)
+        return await self.source.get_case(identifiers)
+
+
+async def test_a_case_source_failing_unexpectedly_leaves_its_event_unresolved_and_the_next_applied(
+        settings, cases_file, shared_dir):
+    first, second = (samples.one_line(samples.sample(name, shared_dir))
+                     for name in ("licence-activated-cvl.json", "approved-premises-booking-made.json"))
+    async with running_subscriber(settings) as intake:
+        intake.hmpps.events.source = FailingFor(intake.hmpps.events.source, first)
+        await asyncio.to_thread(publish, settings.kafka_bootstrap_servers, settings.hmpps_events_topic, [first, second])
+        rows = await until_settled(intake, 2)
+
+    by_type = {r.event_type: (r.status, r.outcome, r.last_error) for r in rows.values()}
+    assert by_type == {
+        "create-and-vary-a-licence.licence.activated": ("unresolved", None, "the case source failed (KeyError)"),
+        "approved-premises.booking.made": ("applied", "created", None)}
+
+
+def released_before_the_recall() -> dict:
+    """A release of the recalled sample's person (R100006) that occurred before that recall (2023-08-04)."""
+    return dict(samples.bare(samples.sample("prisoner-released-sns-envelope.json")),
+                occurredAt="2023-05-02T09:00:00+01:00",
+                additionalInformation={"nomsNumber": "A0006AA", "reason": "RELEASED"},
+                personReference={"identifiers": [{"type": "NOMS", "value": "A0006AA"}]})
+
+
+async def test_an_event_older_than_one_already_applied_to_its_case_is_superseded(settings, cases_file, shared_dir):
+    recall = samples.one_line(samples.sample("prisoner-received-recalled-sns-envelope.json", shared_dir))
+    older = samples.one_line(released_before_the_recall())
+    async with running_subscriber(settings) as intake:
+        await load_caseload(intake, cases_file)  # R100006 out on licence since 2023-05-02
+        servers, topic = settings.kafka_bootstrap_servers, settings.hmpps_events_topic
+        await asyncio.to_thread(publish, servers, topic, [recall])
+        await until_settled(intake, 1)
+        recalled = await stored_case(intake, "R100006")
+        await asyncio.to_thread(publish, servers, topic, [older])  # e.g. redelivered, or retried after the source was down
+        rows = await until_settled(intake, 2)
+        after = await stored_case(intake, "R100006")
+
+    by_type = {r.event_type: (r.status, r.outcome) for r in rows.values()}
+    assert by_type == {"prison-offender-events.prisoner.received": ("applied", "updated"),
+                       "prison-offender-events.prisoner.released": ("skipped", "superseded")}
+    assert recalled.document["index_person"]["stage"] == "recalled"
+    assert (after.revision, after.document) == (recalled.revision, recalled.document)
+
+
+async def test_a_consent_recorded_in_pathways_outlives_a_later_stage_event(settings, cases_file, shared_dir):
+    """P100001's case record says his consent to contact his family is pending; it was granted
+    since, through the intake. His release must not take that back."""
+    cases = json.loads(cases_file.read_text())
+    cases["P100001"]["person"]["consent_to_contact_family"] = "pending"
+    cases_file.write_text(json.dumps(cases))
+    release = samples.one_line(samples.sample("prisoner-released-sns-envelope.json", shared_dir))
+    async with running_subscriber(settings) as intake:
+        await load_caseload(intake, cases_file)
+        case = await stored_case(intake, "P100001")
+        await intake.service.record_consent(case.referral_id, "ix", Consent.granted)
+        await asyncio.to_thread(publish, settings.kafka_bootstrap_servers, settings.hmpps_events_topic, [release])
+        [row] = (await until_settled(intake, 1)).values()
+        after = await stored_case(intake, "P100001")
+
+    assert (row.status, row.outcome) == ("applied", "updated")
+    assert after.document["index_person"]["stage"] == "licence"
+    assert after.document["index_person"]["consent_to_contact_family"] == "granted"

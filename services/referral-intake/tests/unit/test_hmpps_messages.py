@@ -112,6 +112,32 @@ async def test_a_case_makes_a_household_referral_under_its_case_id(cases_file):
     assert referral.effective_id() == case_referral_id("P100001", KEY)
 
 
+@pytest.mark.parametrize("recorded, told, kept", [
+    ("granted", "pending", "granted"),      # recorded in Pathways since; the case record has not caught up
+    ("refused", "not_asked", "refused"),
+    ("refused", "granted", "refused"),      # a refusal is withdrawn where consent is recorded, not by a stage event
+    ("granted", "refused", "refused"),      # probation's refusal is taken
+    ("pending", "granted", "granted"),
+    ("not_asked", "pending", "pending"),
+])
+async def test_a_stage_event_keeps_the_consent_decisions_recorded_for_the_case(cases_file, tmp_path, recorded, told,
+                                                                              kept):
+    cases = json.loads(cases_file.read_text())
+    cases["P100001"]["person"]["consent_to_contact_family"] = told
+    for member in cases["P100001"]["family_members"]:
+        member["consent_to_contact"] = told
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    record = await FileCaseSource(tmp_path / "cases.json").get_case(CaseIdentifiers(crn="P100001"))
+    held = {"index_person": {"consent_to_contact_family": recorded},
+            "family_members": [{"person_ref": m.person_ref, "consent_to_contact": recorded}
+                               for m in record.family_members[:1]]}
+    referral = household_referral(record, CaseStage(Stage.licence, date(2022, 5, 4)), recorded=held,
+                                  referred_at=datetime(2022, 5, 4, 8, tzinfo=UTC), case_key=KEY)
+    assert referral.index_person.consent_to_contact_family.value == kept
+    assert [m.consent_to_contact.value for m in referral.family_members] == [kept, told], (
+        "a member the intake does not hold yet takes the case record's")
+
+
 def test_the_case_source_setting_names_a_file_or_an_api():
     assert case_source_from(None) is None
     assert case_source_from("file:examples/probation/cases.json").path.name == "cases.json"

@@ -38,6 +38,17 @@ def test_a_release_after_a_recall_is_a_new_release():
     assert stage_after(RELEASED, {}, ON, CaseStage(Stage.recalled), stored=ON_LICENCE) == CaseStage(Stage.licence, ON)
 
 
+@pytest.mark.parametrize("days_before", [8, 30, 337])
+def test_a_release_recorded_well_before_the_event_was_an_earlier_release(days_before):
+    """An old caseload row or a stale case record: the event is a new release, and the windows
+    that count from a release (MOMS, POPS) count from this one."""
+    earlier = CaseStage(Stage.licence, ON - timedelta(days=days_before))
+    assert stage_after(RELEASED, {}, ON, IN_CUSTODY, stored=earlier) == CaseStage(Stage.licence, ON)
+    assert stage_after(RELEASED, {}, ON, earlier) == CaseStage(Stage.licence, ON)
+    assert stage_after(RELEASED, {}, ON, earlier, stored=CaseStage(Stage.licence, ON - timedelta(days=7))) == (
+        CaseStage(Stage.licence, ON - timedelta(days=7))), "a week before is still the same release"
+
+
 @pytest.mark.parametrize("info, stage", [
     ({"reason": "ADMISSION", "probableCause": "RECALL"}, Stage.recalled),
     ({"reason": "RECALL"}, Stage.recalled),                       # the older reason codes

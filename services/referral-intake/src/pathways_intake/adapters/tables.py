@@ -63,7 +63,9 @@ hmpps_inbox = Table(
     Column("outcome", String(32)),                  # created | updated | unchanged, or why skipped
     Column("referral_id", Uuid),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True)),  # the event's occurredAt, once it could be read
     Index("ix_hmpps_inbox_due", "status", "next_attempt_at"),
+    Index("ix_hmpps_inbox_case", "referral_id", "occurred_at"),  # the newest event applied to a case
 )
 
 # The probation caseload feed (pathways_intake.feed): each export fed is a batch; the first row

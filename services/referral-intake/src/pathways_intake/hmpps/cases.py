@@ -11,7 +11,7 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pathways_shared.contracts.referral_v1 import FamilyMember, HouseholdReferral, IndexPerson, PersonRef, Text
-from pathways_shared.contracts.vocabulary import IdentifierType, SourceType
+from pathways_shared.contracts.vocabulary import Consent, IdentifierType, SourceType
 
 from ..domain.case_key import case_referral_id
 from .messages import CaseIdentifiers
@@ -53,8 +53,9 @@ class ProbationCaseSource(Protocol):
 
 
 def household_referral(record: CaseRecord, stage: CaseStage, *, referred_at: datetime,
-                       case_key: bytes) -> HouseholdReferral:
-    """The case as a v1 household referral at `stage`, under the case's referral id.
+                       case_key: bytes, recorded: dict | None = None) -> HouseholdReferral:
+    """The case as a v1 household referral at `stage`, under the case's referral id; `recorded`:
+    the document the intake holds for the case, whose consent decisions the case keeps (below).
     Raises ValidationError when the case does not make a valid referral."""
     index = record.person.model_dump(mode="json", exclude_none=True)
     # Exactly as the caseload export builds it (feed.rows), so neither feed undoes the other.
@@ -68,11 +69,31 @@ def household_referral(record: CaseRecord, stage: CaseStage, *, referred_at: dat
     source = {"type": SourceType.probation_auto_feed.value}
     if record.organisation:
         source["organisation"] = record.organisation
+    members = [m.model_dump(mode="json", exclude_none=True) for m in record.family_members]
+    if recorded is not None:
+        _keep_consent(index, recorded.get("index_person", {}), CONSENT_OF_INDEX)
+        known = {m.get("person_ref"): m for m in recorded.get("family_members", [])}
+        for member in members:
+            _keep_consent(member, known.get(member["person_ref"], {}), CONSENT_OF_MEMBER)
     return HouseholdReferral.model_validate({
         "schema_version": "1",
         "referral_id": str(case_referral_id(record.crn, case_key)),
         "referred_at": referred_at.isoformat(),
         "source": source,
         "index_person": index,
-        "family_members": [m.model_dump(mode="json", exclude_none=True) for m in record.family_members],
+        "family_members": members,
     })
+
+
+CONSENT_OF_INDEX, CONSENT_OF_MEMBER = "consent_to_contact_family", "consent_to_contact"
+DECIDED = {Consent.granted.value, Consent.refused.value}
+
+
+def _keep_consent(person: dict, recorded: dict, field: str) -> None:
+    """A stage event brings the case record as probation holds it, which may not know of a consent
+    recorded since in Pathways (or in a caseload row): a decision recorded is not undone by a
+    record that has none, and a refusal is withdrawn only where consent is recorded, never by an
+    event about something else."""
+    held, told = recorded.get(field), person.get(field, Consent.not_asked.value)
+    if held == Consent.refused.value or (held in DECIDED and told not in DECIDED):
+        person[field] = held

@@ -7,7 +7,7 @@ a URL taken from a message is never fetched from anywhere else.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 from pydantic import ValidationError
@@ -23,9 +23,23 @@ class HttpCaseSource:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
+    def under_base(self, detail_url: str) -> bool:
+        """Whether a URL from a message lies under the base URL as it will be requested: a valid
+        URL on the same scheme, host and port, below the base path, with no dot segment (the
+        client would resolve `/api/../admin` to `/admin`)."""
+        if not detail_url.startswith(self.base_url + "/"):
+            return False
+        try:
+            url, base = httpx.URL(detail_url), httpx.URL(self.base_url + "/")
+        except httpx.InvalidURL:  # control characters, too long: never requested
+            return False
+        segments = [unquote(s) for s in url.raw_path.decode("ascii").split("?")[0].split("/")]
+        return ((url.scheme, url.host, url.port) == (base.scheme, base.host, base.port) and not url.userinfo
+                and url.path.startswith(base.path) and not {".", ".."} & set(segments))
+
     def urls(self, identifiers: CaseIdentifiers) -> list[str]:
         urls = []
-        if identifiers.detail_url and identifiers.detail_url.startswith(self.base_url + "/"):
+        if identifiers.detail_url and self.under_base(identifiers.detail_url):
             urls.append(identifiers.detail_url)
         if identifiers.crn:
             urls.append(f"{self.base_url}/cases/crn/{quote(identifiers.crn, safe='')}")
@@ -38,7 +52,7 @@ class HttpCaseSource:
             for url in self.urls(identifiers):
                 try:
                     response = await client.get(url, headers={"Accept": "application/json"})
-                except httpx.HTTPError as exc:  # the URL names the person: keep it out of the reason
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:  # the URL names the person: not in the reason
                     raise CaseSourceUnavailable(f"case API unreachable ({type(exc).__name__})") from None
                 if response.status_code == 404:
                     continue  # not known by this identifier; try the next one

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.repository import upsert
@@ -52,10 +52,18 @@ async def load(conn: AsyncConnection, message_id: str):
 
 async def settle(conn: AsyncConnection, message_id: str, status: InboxStatus, *, attempts: int,
                  error: str | None = None, outcome: str | None = None, referral_id: uuid.UUID | None = None,
-                 next_attempt_at: datetime | None = None) -> None:
+                 next_attempt_at: datetime | None = None, occurred_at: datetime | None = None) -> None:
     await conn.execute(update(hmpps_inbox).where(hmpps_inbox.c.id == message_id).values(
         status=status.value, attempts=attempts, last_error=storable(error[:500]) if error else None, outcome=outcome,
-        referral_id=referral_id, next_attempt_at=next_attempt_at, updated_at=utc_now()))
+        referral_id=referral_id, next_attempt_at=next_attempt_at, updated_at=utc_now(),
+        occurred_at=occurred_at.astimezone(UTC) if occurred_at else None))  # SQLite keeps no offset: UTC only
+
+
+async def newest_applied(conn: AsyncConnection, referral_id: uuid.UUID) -> datetime | None:
+    """When the latest event applied to the case occurred (None: no event has been)."""
+    newest = (await conn.execute(select(func.max(hmpps_inbox.c.occurred_at)).where(
+        hmpps_inbox.c.referral_id == referral_id, hmpps_inbox.c.status == InboxStatus.applied.value))).scalar()
+    return aware(newest)
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list:

@@ -80,18 +80,32 @@ class ProbationEvents:
             raise MalformedEvent(reason) from None
         if not acted_on(event.eventType):
             return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="not acted on")
+        occurred = {"occurred_at": event.occurredAt}
         try:
             record = await self._case(event)
+            case_id = case_referral_id(record.crn, self.service.pseudonym_key)
+            if await self._superseded(case_id, event):
+                return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="superseded",
+                                          referral_id=case_id, **occurred)
             referral = await self._referral(event, record, row)
         except CaseUnresolved as exc:
             next_attempt = utc_now() + self.retry.delay(attempts)
             return await self._settle(row, InboxStatus.unresolved, attempts=attempts, error=str(exc),
-                                      next_attempt_at=next_attempt)
+                                      next_attempt_at=next_attempt, **occurred)
         if referral is None:
-            return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="no stage change")
+            return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="no stage change",
+                                      **occurred)
         applied = await apply_case(self.service, referral, cause=event.eventType)
         return await self._settle(row, InboxStatus.applied, attempts=attempts, outcome=applied.outcome.value,
-                                  referral_id=applied.referral_id)
+                                  referral_id=applied.referral_id, **occurred)
+
+    async def _superseded(self, case_id, event: HmppsEvent) -> bool:
+        """Whether an event that occurred later has already been applied to the case. Events arrive
+        out of order (a retried one, unkeyed messages on different partitions): an older one
+        applied after would put back a stage the person has left."""
+        async with self.service.engine.connect() as conn:
+            newest = await inbox.newest_applied(conn, case_id)
+        return newest is not None and newest > event.occurredAt
 
     async def _case(self, event: HmppsEvent) -> CaseRecord:
         identifiers = case_identifiers(event)
@@ -103,6 +117,9 @@ class ProbationEvents:
             record = await self.source.get_case(identifiers)
         except CaseSourceUnavailable as exc:
             raise CaseUnresolved(str(exc)) from None
+        except Exception as exc:  # a source's own fault must not hold up the events behind this one
+            log.error("the probation case source failed", extra={"error": type(exc).__name__})  # not the URL
+            raise CaseUnresolved(f"the case source failed ({type(exc).__name__})") from None
         if record is None:
             raise CaseUnresolved("the case source does not know the event's person")
         return record
@@ -116,7 +133,8 @@ class ProbationEvents:
             return None
         try:
             return household_referral(record, stage, referred_at=inbox.aware(row.received_at),
-                                      case_key=self.service.pseudonym_key)
+                                      case_key=self.service.pseudonym_key,
+                                      recorded=stored.document if stored is not None else None)
         except DEAD_LETTER_ERRORS as exc:  # the case's data, not the message, is at fault
             raise CaseUnresolved(f"the case does not make a valid referral: {describe_error(exc)}") from None
 

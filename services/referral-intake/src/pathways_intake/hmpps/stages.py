@@ -7,7 +7,7 @@ only confirms it leaves the case exactly as it is. Rules and decisions: docs/hmp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from pathways_shared.contracts.vocabulary import Stage
@@ -25,6 +25,9 @@ RETURNED = frozenset({Stage.remand, Stage.recalled})  # back in prison after a r
 # Receptions that move someone already in custody (or merge records): no new stage.
 NOT_A_NEW_CUSTODY = frozenset({"TRANSFERRED", "RETURN_FROM_COURT", "TEMPORARY_ABSENCE_RETURN",
                                "POST_MERGE_ADMISSION"})
+# A release already recorded this long before a release event is the same release (records may
+# date it a day or so apart); one recorded earlier was a previous release, and the event a new one.
+SAME_RELEASE = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def _released(on: date, case: CaseStage, stored: CaseStage | None) -> CaseStage:
     # knows of a return to prison since: then a stored release is the one before that.
     known = (case,) if case.stage in RETURNED else (case, stored)
     for k in known:
-        if k and k.stage in OUT_ON_RELEASE and k.release_date and k.release_date <= on:
+        if k and k.stage in OUT_ON_RELEASE and k.release_date and on - SAME_RELEASE <= k.release_date <= on:
             return k  # already out: a late or repeated event keeps the release date known
     premises = any(k and k.stage is Stage.approved_premises for k in known)
     return CaseStage(Stage.approved_premises if premises else Stage.licence, on)
