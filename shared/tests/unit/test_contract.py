@@ -136,3 +136,20 @@ def test_a_person_born_after_the_referral_day_is_refused_with_the_day():
     assert problems(doc)["index_person.date_of_birth"] == "date_of_birth is after the referral day (2026-11-16)"
     doc["index_person"]["date_of_birth"] = "2026-11-16"  # born on the day: age 0
     parse_referral(doc)
+
+
+@pytest.mark.parametrize("change, path", [
+    (lambda d: d["index_person"].update(person_ref="i\x00x"), "index_person.person_ref"),
+    (lambda d: d["index_person"].update(establishment="L\tPI"), "index_person.establishment"),
+    (lambda d: d["source"].update(organisation="Probation\nNorth West"), "source.organisation"),
+    (lambda d: d.update(family_members=[{"person_ref": "c1", "relationship": "child", "age_years": 7, "sex": "male",
+                                         "local_authority": "wirral", "carer_ref": "m\x7f1"}]),
+     "family_members[0].carer_ref"),
+])
+def test_a_control_character_in_a_field_kept_in_clear_is_refused(change, path):
+    doc = minimal()
+    change(doc)
+    with pytest.raises(ReferralInvalid) as caught:
+        parse_referral(doc)
+    assert (path, "control_character") in {(p.path, p.type) for p in caught.value.problems}
+    assert list(jsonschema.Draft202012Validator(referral_schema()).iter_errors(doc)), "the schema says so too"

@@ -186,6 +186,39 @@ async def test_a_corrected_row_sent_for_its_line_is_applied_and_settles_it(api):
     assert await resubmission.resolve(intake.service, summary.batch_id, 12) == "resubmitted"
     with pytest.raises(resubmission.RejectionNotFound):
         await resubmission.resubmit(intake.service, summary.batch_id, 2, row)
+    with pytest.raises(resubmission.RejectionSettled, match="line 7 is already resolved"):
+        await resubmission.resubmit(intake.service, summary.batch_id, 7, dict(example_rows()[5], stage="custody"))
+    assert (await rejections(intake, summary.batch_id))[7].status == "resolved"
+
+
+async def test_a_rejection_that_named_no_case_is_settled_only_for_its_line(api):
+    """Without a usable CRN a rejected row names no case, so no later row can be matched to it."""
+    _, intake = api
+    rows = example_rows()
+    bad_crn = dict(rows[1], crn="X90002")                       # line 2
+    first = await feed(intake, as_csv([bad_crn, *rows[2:4]]) + b"X900005,too,few\n")   # line 5: malformed
+    kept = await rejections(intake, first.batch_id)
+    assert {line: fields(r) for line, r in kept.items()} == {2: {("crn", "crn_format")},
+                                                            5: {("(row)", "malformed_csv")}}
+    assert {r.referral_id for r in kept.values()} == {None}
+    corrected = await feed(intake, as_csv(rows), exported_at=EXPORTED.replace(day=3))
+    assert corrected.created == 10 - 2
+    assert {r.status for r in (await rejections(intake, first.batch_id)).values()} == {"open"}
+    done = await resubmission.resubmit(intake.service, first.batch_id, 2, {k: v for k, v in rows[1].items() if v})
+    assert (done.status, done.applied.outcome) == ("resubmitted", "unchanged"), "any case will do for it"
+    assert await resubmission.resolve(intake.service, first.batch_id, 5) == "resolved"
+
+
+async def test_a_corrected_row_for_another_case_than_its_line_named_changes_nothing(api):
+    _, intake = api
+    summary = await feed(intake, EXAMPLE.read_bytes())
+    row = dict({k: v for k, v in example_rows()[10].items() if v}, fm2_carer_ref="p1")
+    other = await resubmission.resubmit(intake.service, summary.batch_id, 12, dict(row, crn="Z999999"))
+    assert other.status == "open" and fields(other) == {("crn", "other_case")} and other.applied is None
+    assert str(case_referral_id("X900011", KEY)) in other.problems[0]["reason"]
+    async with intake.engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(referrals))).scalar_one() == 10
+    assert (await rejections(intake, summary.batch_id))[12].status == "open"
 
 
 async def test_a_file_that_cannot_describe_a_case_is_refused_and_nothing_is_applied(api):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pathways_intake.adapters.tables import referrals
+from pathways_intake.adapters.tables import feed_batches, referrals
+from pathways_intake.bootstrap import create_schema
 from pathways_shared.cli import main
 from pathways_shared.db import make_engine
 
@@ -57,6 +58,24 @@ async def test_an_export_is_fed_from_a_file_and_its_rejections_are_written(db_ur
     assert await count_referrals(db_url) == 10
 
 
+async def stored(db_url: str) -> tuple[int, int]:
+    """(batches, referrals) in the database, its tables made first as a feed would make them."""
+    engine = make_engine(db_url)
+    try:
+        await create_schema(engine)
+        async with engine.connect() as conn:
+            return tuple([(await conn.execute(select(func.count()).select_from(table))).scalar_one()
+                          for table in (feed_batches, referrals)])
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def secrets(monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_a_generated_export_is_fed_whole(db_url, tmp_path, monkeypatch, capsys):
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
@@ -82,3 +101,36 @@ def test_it_will_not_run_without_the_intakes_settings_or_on_a_refused_file(sqlit
     assert main(["feed", "probation", str(refused_file), "--database-url", sqlite_url,
                  "--report-dir", str(tmp_path)]) == 2
     assert "file problem: stage" in capsys.readouterr().out
+
+
+def test_an_organisation_too_long_to_keep_is_refused_before_anything_is_fed(db_url, tmp_path, secrets, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["feed", "probation", str(EXAMPLE), "--database-url", db_url, "--report-dir", str(tmp_path),
+              "--organisation", "O" * 201])
+    assert refused.value.code == 2
+    assert "argument --organisation: the organisation is 201 characters long; at most 200" in capsys.readouterr().err
+    assert asyncio.run(stored(db_url)) == (0, 0)
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", db_url, "--report-dir", str(tmp_path),
+                 "--organisation", " " + "O" * 200 + " "]) == 1, "200 characters, spaces aside, are taken"
+
+
+def test_a_report_dir_that_cannot_be_written_is_found_before_anything_is_fed(db_url, tmp_path, secrets, capsys):
+    (tmp_path / "afile").write_text("not a directory")
+    unwritable = tmp_path / "afile" / "sub"
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", db_url, "--report-dir", str(unwritable)]) == 2
+    printed = capsys.readouterr()
+    assert f"--report-dir {unwritable}: no report can be written there" in printed.err
+    assert "nothing was fed" in printed.err and "Traceback" not in printed.err + printed.out
+    assert asyncio.run(stored(db_url)) == (0, 0)
+
+
+def test_reports_that_fail_to_be_written_after_feeding_leave_the_summary_told(db_url, tmp_path, secrets, capsys):
+    reports = tmp_path / "reports"
+    (reports / "rejections.json").mkdir(parents=True)   # the directory is writable; this one report is not
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", db_url, "--report-dir", str(reports)]) == 2
+    printed = capsys.readouterr()
+    assert "rows read 12 = created 10 + updated 0 + unchanged 0 + rejected 2" in printed.out
+    batch_id = printed.out.split()[1]
+    assert f"batch {batch_id} was fed (completed), but its reports could not be written to {reports}" in printed.err
+    assert f"/v1/probation/batches/{batch_id}/rejections" in printed.err
+    assert asyncio.run(stored(db_url)) == (1, 10), "the batch stands"

@@ -129,6 +129,15 @@ def test_a_row_that_is_not_utf8_is_quarantined_alone():
     text = csv_export(ROW).encode() + csv_export(dict(ROW, given_name="S\xe9b")).split("\n", 1)[1].encode("latin-1")
     _, rows = read(text)
     assert rows[0].result.referral is not None and problems_of(rows[1]) == {("(row)", "encoding")}
+    assert rows[1].line == 3 and ",S\ufffdb," in rows[1].raw, "kept as it can be shown"
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_a_replacement_character_written_in_the_export_is_text_not_bad_bytes(fmt):
+    named = dict(ROW, given_name="S\ufffdb") if fmt is ExportFormat.csv else jsonl_object(given_name="S\ufffdb")
+    text = csv_export(named) if fmt is ExportFormat.csv else json.dumps(named, ensure_ascii=False) + "\n"
+    _, [row] = read(text, fmt)
+    assert row.result.problems == [] and row.result.referral.index_person.given_name == "S\ufffdb"
 
 
 def test_an_unknown_column_is_reported_once_for_the_file_and_not_read():
@@ -149,7 +158,9 @@ def test_a_file_that_cannot_describe_a_case_is_refused(columns, expected):
 
 
 def test_an_empty_file_is_refused_and_a_byte_order_mark_is_not_a_column():
-    assert read("")[0].refused
+    empty, rows = read("")
+    assert empty.refused and rows == [] and empty.file_problems == [
+        {"field": "(header)", "type": "empty_export", "reason": "the export has no header line"}]
     export, [row] = read("\ufeff" + csv_export(ROW).replace("crn", "CRN", 1))
     assert export.file_problems == [] and row.result.referral is not None
 
@@ -202,5 +213,5 @@ def test_a_line_too_long_to_be_a_row_is_quarantined_and_reading_goes_on(fmt):
         text = "\n".join(json.dumps(o) for o in (jsonl_object(), jsonl_object(address=huge), jsonl_object())) + "\n"
     _, rows = read(text, fmt)
     assert [r.result.referral is not None for r in rows] == [True, False, True]
-    assert rows[1].result.problems[0]["type"] in ("malformed_csv", "record_too_long")
+    assert (rows[1].line, problems_of(rows[1])) == (3 if fmt is ExportFormat.csv else 2, {("(row)", "record_too_long")})
     assert len(rows[1].raw) <= RAW_KEPT_CHARS

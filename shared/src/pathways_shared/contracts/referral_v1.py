@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import jsonsafe
+from .characters import NoControlCharacters
 from .problems import Problem, cross_field_errors, household_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
@@ -26,8 +27,11 @@ from .vocabulary import (
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Establishment = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=8)]
+# Kept in clear (not sealed like names and contact details): no control characters (.characters).
+PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoControlCharacters()]
+Establishment = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=8),
+                          NoControlCharacters()]
+Organisation = Annotated[Text, NoControlCharacters()]
 # A referral namespace for ids derived from content (a fixed, arbitrary UUID).
 CONTENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4b7e-9c61-2f7a51d0e9b4")
 
@@ -38,7 +42,7 @@ class Strict(BaseModel):
 
 class Source(Strict):
     type: SourceType
-    organisation: Text | None = None
+    organisation: Organisation | None = None
     contact_name: Text | None = None
     contact_email: EmailStr | None = None
     provider_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")] | None = None

@@ -56,7 +56,7 @@ def _links(batch_id: uuid.UUID) -> dict:
             "organisation": {"type": "string"}}}},
         **{kind: {"schema": {"type": "string"}} for kind in CONTENT_TYPES}}}})
 async def feed_caseload(request: Request, format: ExportFormat | None = None,
-                        organisation: str | None = Query(None, max_length=200),
+                        organisation: str | None = Query(None, max_length=batches.ORGANISATION_MAX_CHARS),
                         exported_at: AwareDatetime | None = None, intake: Intake = Depends(current_intake)):
     """Feed a caseload export: a multipart upload (field `file`), or the export itself as the body
     (text/csv or application/x-ndjson). Answers the batch summary and its first rejections."""
@@ -65,8 +65,11 @@ async def feed_caseload(request: Request, format: ExportFormat | None = None,
             export = await receive_export(request, spool, format, organisation)
         except UploadRefused as refused:
             return problem(refused.status, refused.path, refused.kind, str(refused))
-        context = ExportContext(exported_at or datetime.now(UTC), export.organisation,
-                                intake.service.pseudonym_key)
+        try:   # before the batch is recorded: nothing is written
+            organisation = batches.export_organisation(export.organisation)
+        except batches.OrganisationRefused as refused:
+            return problem(422, "organisation", refused.kind, str(refused))
+        context = ExportContext(exported_at or datetime.now(UTC), organisation, intake.service.pseudonym_key)
         summary = await CaseloadFeed(intake.service).feed(export.binary, export.format, context,
                                                           source_name=export.name)
     if summary.created or summary.updated:
@@ -116,13 +119,14 @@ async def rejections(batch_id: str, format: str = Query("json", pattern="^(csv|j
     return StreamingResponse(json_report(intake.engine, found.summary, status), media_type="application/json")
 
 
-@router.post("/batches/{batch_id}/rejections/{line}", responses={404: PROBLEMS, 422: PROBLEMS},
+@router.post("/batches/{batch_id}/rejections/{line}", responses={404: PROBLEMS, 409: PROBLEMS, 422: PROBLEMS},
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "object", "description": "the corrected row"}}}}})
 async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = Depends(current_intake)):
     """Send the corrected row for a rejected line: an object of column → value for a CSV batch, or
     the JSONL object for a JSONL batch. Applied as the export would have been; the rejection is
-    then marked resubmitted. A row still wrong changes nothing and answers its problems."""
+    then marked resubmitted. A row still wrong, or for another case than the rejected row named,
+    changes nothing and answers its problems (422); a settled rejection takes no row (409)."""
     try:
         row = jsonsafe.loads(await request.body())
     except ValueError:
@@ -134,6 +138,8 @@ async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = 
             else None
     except resubmission.RejectionNotFound:
         done = None
+    except resubmission.RejectionSettled as settled:
+        return problem(409, "line", "rejection_settled", str(settled), line=line, rejection_status=settled.status)
     if done is None:
         return problem(404, "line", "unknown_rejection", f"no rejected line {line} in batch {batch_id}")
     if done.problems:
@@ -145,7 +151,8 @@ async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = 
 
 @router.post("/batches/{batch_id}/rejections/{line}/resolve", responses={404: PROBLEMS})
 async def resolve(batch_id: str, line: int, intake: Intake = Depends(current_intake)):
-    """Settle a rejected line without resubmitting it (a person decided it needs nothing more)."""
+    """Settle a rejected line without resubmitting it (a person decided it needs nothing more).
+    A line already settled keeps its status and answers it."""
     try:
         status = await resubmission.resolve(intake.service, known, line) if (known := _batch_id(batch_id)) \
             else None

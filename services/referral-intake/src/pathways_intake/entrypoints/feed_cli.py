@@ -2,8 +2,13 @@
 directly (the intake's settings: DATABASE_URL, PSEUDONYM_KEY, MASTER_KEY), print the summary
 and write rejections.csv and rejections.json. `pathways feed generate OUT`: a synthetic export.
 
+The report directory is checked before anything is fed: when no file can be written there, the
+export is not fed at all. Should writing the reports fail all the same, the batch stands: its
+summary and id are printed first, then what could not be written (the report can be read over
+HTTP). Rejections are settled over HTTP (resubmit or resolve a line); this command has no way to.
+
 Exit status: 0 every row applied; 1 done, but rows were quarantined or the file has problems
-(someone must look); 2 the file was refused or could not be fed.
+(someone must look); 2 the file was refused, could not be fed, or its reports could not be written.
 """
 from __future__ import annotations
 
@@ -17,9 +22,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
+from ..feed.batches import ORGANISATION_MAX_CHARS, export_organisation
 from ..feed.format import ExportFormat
 from ..feed.generator import write_export
-from ..feed.report import write_reports
+from ..feed.report import check_report_dir, write_reports
 from ..feed.rows import ExportContext
 from ..feed.service import CHUNK_ROWS, CaseloadFeed
 
@@ -32,10 +38,13 @@ def register(subparsers) -> None:
     probation = commands.add_parser("probation", help="apply a probation caseload export (CSV or JSONL)")
     probation.add_argument("file", type=Path, help="the export")
     probation.add_argument("--format", choices=FORMATS, help="default: from the file name (.jsonl/.ndjson, else csv)")
-    probation.add_argument("--organisation", help="source organisation for rows without an organisation column")
+    probation.add_argument("--organisation", type=_organisation,
+                           help="source organisation for rows without an organisation column "
+                           f"(up to {ORGANISATION_MAX_CHARS} characters)")
     probation.add_argument("--exported-at", type=_moment, help="when the export was made, ISO 8601 with a time "
                            "zone (default: the file's modification time); a new case's referral date")
-    probation.add_argument("--report-dir", type=Path, default=Path("."), help="where rejections.csv/.json go")
+    probation.add_argument("--report-dir", type=Path, default=Path("."), help="where rejections.csv/.json go "
+                           "(made if missing; nothing is fed unless a file can be written there)")
     probation.add_argument("--database-url", help="default: the intake's DATABASE_URL")
     probation.add_argument("--batch-size", type=int, default=CHUNK_ROWS, help="rows per transaction")
     probation.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -56,6 +65,13 @@ def _moment(text: str) -> datetime:
     return moment
 
 
+def _organisation(text: str) -> str | None:
+    try:
+        return export_organisation(text)
+    except ValueError as too_long:
+        raise argparse.ArgumentTypeError(str(too_long)) from None
+
+
 def feed_probation(args) -> int:
     try:
         settings = IntakeSettings(**({"database_url": args.database_url} if args.database_url else {}))
@@ -65,10 +81,21 @@ def feed_probation(args) -> int:
     if not args.file.is_file():
         print(f"pathways feed: no such file: {args.file}", file=sys.stderr)
         return 2
-    summary, reports = asyncio.run(_feed(settings, args))
+    try:
+        check_report_dir(args.report_dir)
+    except OSError as unwritable:
+        print(f"pathways feed: --report-dir {args.report_dir}: no report can be written there "
+              f"({_why(unwritable)}); nothing was fed", file=sys.stderr)
+        return 2
+    summary, reports, unwritten = asyncio.run(_feed(settings, args))
     print(json.dumps(summary.as_dict(), indent=2) if args.json else "\n".join(summary.lines()))
     for path in reports:
         print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
+    if unwritten is not None:
+        print(f"pathways feed: batch {summary.batch_id} was fed ({summary.status}), but its reports could not "
+              f"be written to {args.report_dir} ({_why(unwritten)}); read them at "
+              f"GET /v1/probation/batches/{summary.batch_id}/rejections", file=sys.stderr)
+        return 2
     if summary.status == "refused":
         return 2
     return 1 if summary.rejected or summary.file_problems else 0
@@ -84,9 +111,16 @@ async def _feed(settings: IntakeSettings, args):
             summary = await CaseloadFeed(intake.service, max(1, args.batch_size)).feed(
                 binary, fmt, ExportContext(exported_at, args.organisation, intake.service.pseudonym_key),
                 source_name=args.file.name)
-        return summary, await write_reports(intake.engine, summary, args.report_dir)
+        try:
+            return summary, await write_reports(intake.engine, summary, args.report_dir), None
+        except OSError as unwritten:   # the batch is fed and recorded: its summary must still be told
+            return summary, [], unwritten
     finally:
         await intake.engine.dispose()
+
+
+def _why(error: OSError) -> str:
+    return f"{error.strerror or error}: {error.filename}" if error.filename else str(error.strerror or error)
 
 
 def generate_export(args) -> int:

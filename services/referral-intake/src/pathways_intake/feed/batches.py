@@ -10,14 +10,40 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pathways_shared.contracts.characters import CONTROL_CHARACTERS
+
 from ..adapters.tables import feed_batch_cases, feed_batches, feed_rejections
 from .summary import BatchSummary
+
+# The column's size, which is also the contract's limit for source.organisation.
+ORGANISATION_MAX_CHARS = feed_batches.c.organisation.type.length
+
+
+class OrganisationRefused(ValueError):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind   # the problem type: string_too_long | control_character
+
+
+def export_organisation(value: str | None) -> str | None:
+    """The organisation given for a whole export (None if blank), checked before anything is fed.
+    Raises OrganisationRefused when it could not be stored or put on a referral."""
+    value = (value or "").strip() or None
+    if value is not None and len(value) > ORGANISATION_MAX_CHARS:
+        raise OrganisationRefused("string_too_long", f"the organisation is {len(value)} characters long; at most "
+                                  f"{ORGANISATION_MAX_CHARS} are taken")
+    if value is not None and CONTROL_CHARACTERS.search(value):
+        raise OrganisationRefused("control_character", "the organisation must not contain control characters "
+                                  "(such as NUL, a tab or a line break)")
+    return value
 
 
 async def start(engine: AsyncEngine, summary: BatchSummary, organisation: str | None) -> None:
     async with engine.begin() as conn:
         await conn.execute(feed_batches.insert().values(
-            batch_id=summary.batch_id, source_name=(summary.source_name or "")[:200] or None,
+            batch_id=summary.batch_id,
+            # Only a label for people to recognise the file by: kept printable rather than refused.
+            source_name=CONTROL_CHARACTERS.sub("\ufffd", summary.source_name or "")[:200] or None,
             format=summary.format, organisation=organisation, exported_at=summary.exported_at,
             started_at=summary.started_at, status=summary.status, summary=summary.counts()))
 

@@ -1,15 +1,35 @@
-"""The physical lines of an export, bounded: no line or row, however broken, can take the memory."""
+"""The physical lines of an export, bounded: no line or row, however broken, can take the memory;
+and the bytes in them that are not UTF-8."""
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 MAX_RECORD_CHARS = 256 * 1024   # far above any real row (seven people's longest fields)
 MAX_RECORD_LINES = 50           # a quoted field left open would otherwise swallow the rows after it
 RAW_KEPT_CHARS = 64 * 1024      # of a rejected row's text, kept for whoever corrects it
 
+# An export is read with errors="surrogateescape": each byte that is not UTF-8 becomes a lone
+# surrogate, which no valid UTF-8 decodes to (so a U+FFFD written in the export is text like any other).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+UTF16_MARKS = ("\udcff\udcfe", "\udcfe\udcff")   # a UTF-16 byte-order mark, FF FE or FE FF, as read
+
+
+def not_utf8(text: str) -> bool:
+    return not text.isascii() and _NOT_UTF8.search(text) is not None
+
+
+def as_read(text: str) -> str:
+    """The text with each byte that was not UTF-8 shown as U+FFFD, as it can be stored and shown."""
+    return text if text.isascii() else _NOT_UTF8.sub("\ufffd", text)
+
 
 class RecordTooLong(Exception):
-    pass
+    """More characters than MAX_RECORD_CHARS."""
+
+
+class RecordRunsOn(Exception):
+    """More lines than MAX_RECORD_LINES: a quoted field left open, which is malformed CSV."""
 
 
 class RecordLines:
@@ -29,7 +49,7 @@ class RecordLines:
 
     def __next__(self) -> str:
         if self.number - self.first + 1 >= MAX_RECORD_LINES:
-            raise RecordTooLong(f"a row runs over more than {MAX_RECORD_LINES} lines (a quote left open?)")
+            raise RecordRunsOn(f"a row runs over more than {MAX_RECORD_LINES} lines (a quote left open?)")
         line = read_line(self.handle)
         if not line:
             raise StopIteration

@@ -8,11 +8,15 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TextIO
 
 from pathways_shared import jsonsafe
 from .format import KNOWN_COLUMNS, REQUIRED_COLUMNS, ExportFormat
-from .lines import MAX_RECORD_CHARS, RAW_KEPT_CHARS, RecordLines, RecordTooLong, read_line
+from .lines import (
+    MAX_RECORD_CHARS, RAW_KEPT_CHARS, UTF16_MARKS, RecordLines, RecordRunsOn, RecordTooLong, as_read, not_utf8,
+    read_line,
+)
 from .rows import ExportContext, RowResult, from_csv_cells, from_json_object, problem
 
 UNREADABLE = "(row)"
@@ -34,39 +38,56 @@ class ExportFile:
 
 
 def read_export(handle: TextIO, fmt: ExportFormat, context: ExportContext) -> ExportFile:
-    """`handle` is opened with newline="" (so quoted line breaks survive) and errors="replace"."""
+    """`handle` is opened with newline="" (so quoted line breaks survive) and errors="surrogateescape"."""
     fmt = ExportFormat(fmt)
-    return _read_csv(handle, context) if fmt is ExportFormat.csv else ExportFile(fmt, _jsonl_rows(handle, context))
+    if fmt is ExportFormat.csv:
+        return _read_csv(handle, context)
+    first = read_line(handle)
+    if first.startswith(UTF16_MARKS):
+        return _refused(fmt, [_utf16()])
+    return ExportFile(fmt, _jsonl_rows(first, handle, context))
+
+
+def _utf16() -> dict:
+    return problem("(file)", "encoding", "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                   "export it as UTF-8")
 
 
 def _unreadable(line: int, raw: str, kind: str, reason: str) -> ExportRow:
-    return ExportRow(line, raw, RowResult(None, None, [problem(UNREADABLE, kind, reason)]))
+    return ExportRow(line, as_read(raw), RowResult(None, None, [problem(UNREADABLE, kind, reason)]))
 
 
 def _read_csv(handle: TextIO, context: ExportContext) -> ExportFile:
     lines = RecordLines(handle)
     reader = csv.reader(lines, strict=True)
+    header, unreadable = [], None
     try:
         header = next(reader)
     except StopIteration:
-        return _refused([problem("(header)", "empty_export", "the export has no header line")])
-    except (csv.Error, RecordTooLong) as exc:
-        return _refused([problem("(header)", "malformed_header", f"the header line cannot be read: {exc}")])
-    columns = [name.strip().lower() for name in header]
+        return _refused(ExportFormat.csv, [problem("(header)", "empty_export", "the export has no header line")])
+    except (csv.Error, RecordRunsOn, RecordTooLong) as exc:
+        unreadable = problem("(header)", "malformed_header", f"the header line cannot be read: {exc}")
+    if lines.text().startswith(UTF16_MARKS):   # whatever the csv module made of it
+        return _refused(ExportFormat.csv, [_utf16()])
+    if unreadable:
+        return _refused(ExportFormat.csv, [unreadable])
+    columns = [as_read(name).strip().lower() for name in header]
+    # An empty header cell (a trailing comma) names no column: it is unknown, not a duplicate.
     refusals = [problem(c, "duplicate_column", "the column appears more than once")
-                for i, c in enumerate(columns) if c in columns[:i]]
+                for i, c in enumerate(columns) if c and c in columns[:i]]
     refusals += [problem(c, "missing_column", "the export must have this column")
                  for c in REQUIRED_COLUMNS if c not in columns]
     if refusals:
-        return _refused(refusals)
-    unknown = [problem(c or f"(column {i + 1})", "unknown_column",
-                       "not a column of the caseload export: its values are not read")
+        return _refused(ExportFormat.csv, refusals)
+    unknown = [problem(c, "unknown_column", "not a column of the caseload export: its values are not read")
+               if c else problem(f"(column {i + 1})", "unknown_column", "the header names no column here: "
+                                 "its values are not read")
                for i, c in enumerate(columns) if c not in KNOWN_COLUMNS]
     return ExportFile(ExportFormat.csv, _csv_rows(reader, lines, columns, context), unknown)
 
 
-def _refused(problems: list[dict]) -> ExportFile:
-    return ExportFile(ExportFormat.csv, iter(()), problems, refused=True)
+def _refused(fmt: ExportFormat, problems: list[dict]) -> ExportFile:
+    return ExportFile(fmt, iter(()), problems, refused=True)
 
 
 def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportContext) -> Iterator[ExportRow]:
@@ -77,8 +98,11 @@ def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportCon
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, RecordTooLong) as exc:
+        except (csv.Error, RecordRunsOn) as exc:
             yield _unreadable(lines.first, lines.text(), "malformed_csv", str(exc))
+            continue
+        except RecordTooLong as exc:   # as a JSONL line would be
+            yield _unreadable(lines.first, lines.text(), "record_too_long", str(exc))
             continue
         raw = lines.text()
         if not any(cell.strip() for cell in cells):
@@ -86,24 +110,22 @@ def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportCon
         if len(cells) != len(columns):
             yield _unreadable(lines.first, raw, "malformed_csv",
                               f"expected {len(columns)} fields as in the header, found {len(cells)}")
-        elif "\ufffd" in raw:
+        elif not_utf8("".join(cells)):   # all of it: the raw text kept may be cut short
             yield _unreadable(lines.first, raw, "encoding", "the row is not valid UTF-8")
         else:
             cells_by_column = {c: v for c, v, k in zip(columns, cells, known) if k and v}
             yield ExportRow(lines.first, raw, from_csv_cells(cells_by_column, context))
 
 
-def _jsonl_rows(handle: TextIO, context: ExportContext) -> Iterator[ExportRow]:
-    number = 0
-    while text := read_line(handle):
-        number += 1
+def _jsonl_rows(first: str, handle: TextIO, context: ExportContext) -> Iterator[ExportRow]:
+    for number, text in enumerate(chain((first,), iter(lambda: read_line(handle), "")), start=1):
         raw = text[:RAW_KEPT_CHARS]
         if len(text) > MAX_RECORD_CHARS:
             yield _unreadable(number, raw, "record_too_long", f"the line is longer than {MAX_RECORD_CHARS} characters")
             continue
         if not text.strip():
             continue
-        if "\ufffd" in text:
+        if not_utf8(text):
             yield _unreadable(number, raw, "encoding", "the line is not valid UTF-8")
             continue
         try:

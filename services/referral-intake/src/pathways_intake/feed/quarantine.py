@@ -1,5 +1,6 @@
 """Rows that could not be applied, kept (feed_rejections) until corrected: a later export that
-carries the case again marks them resubmitted, as does a corrected row sent for that line."""
+carries the case again marks them resubmitted, as does a corrected row sent for that line. A row
+that named no case (no usable CRN, or no cells at all) can only be settled for its line."""
 from __future__ import annotations
 
 import uuid
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..adapters.tables import feed_rejections
 
 PAGE = 1000
+LAST_LINE = 2 ** 31 - 1   # feed_rejections.line is a 32-bit integer on PostgreSQL
 
 
 class RejectionStatus(StrEnum):
@@ -46,15 +48,29 @@ async def settle_cases(conn: AsyncConnection, ids: list[uuid.UUID], *, settled_b
 
 
 async def settle_line(conn: AsyncConnection, batch_id: uuid.UUID, line: int, status: RejectionStatus,
-                      settled_by: str) -> None:
-    await conn.execute(update(feed_rejections).where(
-        feed_rejections.c.batch_id == batch_id, feed_rejections.c.line == line).values(
+                      settled_by: str) -> bool:
+    """Settle the line's rejection if it is still open; False if it is not (or there is none), so
+    that a settled rejection is never settled again differently."""
+    if not _possible(line):
+        return False
+    result = await conn.execute(update(feed_rejections).where(
+        feed_rejections.c.batch_id == batch_id, feed_rejections.c.line == line,
+        feed_rejections.c.status == RejectionStatus.open.value).values(
         status=status.value, settled_at=datetime.now(UTC), settled_by=settled_by))
+    return result.rowcount == 1
 
 
 async def rejection(conn: AsyncConnection, batch_id: uuid.UUID, line: int):
+    if not _possible(line):
+        return None
     return (await conn.execute(select(feed_rejections).where(
         feed_rejections.c.batch_id == batch_id, feed_rejections.c.line == line))).one_or_none()
+
+
+def _possible(line: int) -> bool:
+    """A line the table could hold; any other number names no rejection (and the databases would
+    refuse it differently: SQLite past 64 bits, PostgreSQL past 32)."""
+    return 1 <= line <= LAST_LINE
 
 
 async def rejections(engine: AsyncEngine, batch_id: uuid.UUID, status: str | None = None) -> AsyncIterator:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -60,8 +61,17 @@ async def json_report(engine: AsyncEngine, summary: BatchSummary, status: str | 
     yield "\n]}\n"
 
 
+def check_report_dir(directory: Path) -> None:
+    """Make `directory` if missing and prove a file can be written there, so that a feed whose
+    reports could not be written is not started. Raises OSError."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory):   # permissions alone do not tell (root, read-only mounts)
+        pass
+
+
 async def write_reports(engine: AsyncEngine, summary: BatchSummary, directory: Path) -> list[Path]:
-    """rejections.csv and rejections.json in `directory` (made if missing); returns their paths."""
+    """rejections.csv and rejections.json in `directory` (made if missing); returns their paths.
+    Raises OSError."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, report in (("rejections.csv", csv_report), ("rejections.json", json_report)):

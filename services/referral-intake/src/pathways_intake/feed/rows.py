@@ -98,12 +98,12 @@ def _validated(crn_value, noms, organisation, index: dict, members, context: Exp
     referral_id = None if bad_crn else case_referral_id(crn, context.case_key)
     if referral_id is not None:
         document["referral_id"] = str(referral_id)
-    dates = _date_problems(document, groups)
-    problems += dates
+    spelling = _spelling_problems(document, groups)
+    problems += spelling
     try:
         referral = parse_referral(document)
     except ReferralInvalid as invalid:
-        settled = {p["field"] for p in dates} | ({"crn"} if bad_crn else set())
+        settled = {p["field"] for p in spelling} | ({"crn"} if bad_crn else set())
         problems += [p for p in (_named(p, groups) for p in invalid.problems) if p["field"] not in settled]
         referral = None
     return RowResult(None if bad_crn else crn, None if problems else referral, _distinct(problems), referral_id)
@@ -116,8 +116,9 @@ def _named(found, groups: list[int] | None) -> dict:
     return problem(column, found.type, found.message)
 
 
-def _date_problems(document: dict, groups: list[int] | None) -> list[dict]:
-    """The contract would read some other spellings (even a Unix time) as a date; exports must not."""
+def _spelling_problems(document: dict, groups: list[int] | None) -> list[dict]:
+    """The contract would read other spellings as a date (even a Unix time, in JSONL) and true as
+    an age of 1; exports must write dates YYYY-MM-DD and ages as whole numbers."""
     found = []
     members = document["family_members"] if isinstance(document["family_members"], list) else []
     people = [(("index_person",), document["index_person"])] + [
@@ -125,9 +126,12 @@ def _date_problems(document: dict, groups: list[int] | None) -> list[dict]:
     for loc, person in people:
         for name in DATE_FIELDS:
             value = person.get(name)
-            if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+            if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value.strip())):
                 found.append(problem(column_for((*loc, name), groups), "date_format",
                                      "a date is written YYYY-MM-DD"))
+        if isinstance(person.get("age_years"), bool):
+            found.append(problem(column_for((*loc, "age_years"), groups), "int_type",
+                                 "an age is a whole number of years, not true or false"))
     return found
 
 

@@ -29,7 +29,7 @@ _MEMBER_REF = re.compile(r"\[[^\]]*\]")
 
 def text_of(binary: BinaryIO) -> io.TextIOWrapper:
     """How an export's bytes are read: UTF-8 (a byte-order mark is fine), bad bytes flagged not fatal."""
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 @dataclass
