@@ -153,3 +153,20 @@ def test_a_control_character_in_a_field_kept_in_clear_is_refused(change, path):
         parse_referral(doc)
     assert (path, "control_character") in {(p.path, p.type) for p in caught.value.problems}
     assert list(jsonschema.Draft202012Validator(referral_schema()).iter_errors(doc)), "the schema says so too"
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"referred_at": "0001-01-01T00:00:00Z"}, [(("referred_at",), "datetime_out_of_range")]),
+    ({"referred_at": "9999-12-31T23:59:59-01:00"}, [(("referred_at",), "datetime_out_of_range")]),
+    ({"family_members": [{"person_ref": "c1", "relationship": "child", "age_years": 4, "sex": "female",
+                          "local_authority": "wirral", "carer_ref": []}]},
+     [(("family_members", 0, "carer_ref"), "string_type")]),
+    ({"family_members": [{"person_ref": {"a": 1}, "relationship": "child", "age_years": 4, "sex": "female",
+                          "local_authority": "wirral"}]},
+     [(("family_members", 0, "person_ref"), "string_type")]),
+])
+def test_values_the_cross_field_checks_cannot_use_are_reported_not_raised(change, expected):
+    """Found by fuzzing the submission API: these raised OverflowError and TypeError (a 500)."""
+    with pytest.raises(ReferralInvalid) as refused:
+        parse_referral(json.dumps({**minimal(), **change}))
+    assert [(p.loc, p.type) for p in refused.value.problems] == expected

@@ -1,5 +1,6 @@
 """HMPPS messages as they arrive (bare or SNS-wrapped), their inbox keys, what is malformed, and
 the file-backed case source the demo and tests use."""
+import base64
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -7,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
+from pathways_intake.bootstrap import IntakeSettings
 from pathways_intake.domain.case_key import case_referral_id
 from pathways_intake.hmpps import samples
 from pathways_intake.hmpps.cases import CaseSourceUnavailable, household_referral
@@ -72,6 +74,15 @@ def test_the_day_something_happened_is_the_london_date():
     assert late_evening.occurred_on() == date(2022, 5, 4)  # 00:30 British Summer Time
     winter = decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-12-03T23:30:00Z"}))
     assert winter.occurred_on() == date(2022, 12, 3)
+
+
+def test_empty_fields_written_as_null_are_fields_not_given():
+    event = decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-05-03T23:30:00Z",
+                               "additionalInformation": None, "personReference": None, "detailUrl": None}))
+    assert (event.additionalInformation, event.personReference, event.detailUrl) == ({}, None, None)
+    with pytest.raises(ValidationError):
+        decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-05-03T23:30:00Z",
+                           "additionalInformation": [1]}))
 
 
 @pytest.mark.parametrize("body, error", [
@@ -145,3 +156,9 @@ def test_the_case_source_setting_names_a_file_or_an_api():
     assert case_source_from("https://cases.internal/api").base_url == "https://cases.internal/api"
     with pytest.raises(ValueError):
         case_source_from("ftp:somewhere")
+    for relative in ("http:cases.internal/api", "http:/api", "https:", "http:http:/x"):
+        with pytest.raises(ValueError, match="absolute"):
+            case_source_from(relative)
+    with pytest.raises(ValidationError, match="probation_case_source"):
+        IntakeSettings(probation_case_source="http:cases.internal/api", pseudonym_key="k" * 32,
+                       master_key=base64.b64encode(bytes(32)).decode())

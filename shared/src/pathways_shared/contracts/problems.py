@@ -53,7 +53,7 @@ def cross_field_errors(raw: dict) -> list[Problem]:
     try:
         referred = datetime.fromisoformat(str(raw.get("referred_at")).replace("Z", "+00:00"))
         referral_day = referred.astimezone(LONDON).date() if referred.tzinfo else referred.date()
-    except ValueError:
+    except (ValueError, OverflowError):   # OverflowError: a moment with no London day (year 1)
         referral_day = None
     people = [(("index_person", "date_of_birth"), index)]
     people += [(("family_members", i, "date_of_birth"), m) for i, m in _members(raw)]
@@ -84,14 +84,16 @@ def household_errors(referral) -> list[Problem]:
 def _checked(household: _Household) -> list[Problem]:
     """The cross-field rules, once for both readings."""
     problems: list[Problem] = []
-    seen = {household.index_ref} if household.index_ref else set()
-    family_refs = {ref for _, ref, _ in household.members}
+    # A reference of the wrong type (raw reading) is the field's own problem, reported by the model.
+    seen = {household.index_ref} if isinstance(household.index_ref, str) else set()
+    family_refs = {ref for _, ref, _ in household.members if isinstance(ref, str)}
     for i, ref, carer in household.members:
         if isinstance(ref, str) and ref in seen:
             problems.append(Problem(("family_members", i, "person_ref"), "duplicate_person_ref",
                                     "person_ref must be unique within the referral", ref))
-        seen.add(ref)
-        if carer is not None and (carer == ref or carer not in family_refs):
+        if isinstance(ref, str):
+            seen.add(ref)
+        if isinstance(carer, str) and (carer == ref or carer not in family_refs):
             problems.append(Problem(("family_members", i, "carer_ref"), "unknown_carer_ref",
                                     "carer_ref must name another family member's person_ref", carer))
     is_provider = household.source_type == "provider"

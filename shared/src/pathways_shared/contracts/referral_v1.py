@@ -9,18 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError,
+    AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import jsonsafe
 from .characters import NoControlCharacters
-from .problems import Problem, cross_field_errors, household_errors
+from .problems import LONDON, Problem, cross_field_errors, household_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
 )
@@ -106,10 +106,19 @@ class FamilyMember(Person):
     no_contact_with_index: bool = False
 
 
+def _has_a_london_day(moment: datetime) -> datetime:
+    """The referral day is a London date; a moment too near the ends of the calendar has none."""
+    try:
+        moment.astimezone(LONDON)
+    except OverflowError:
+        raise PydanticCustomError("datetime_out_of_range", "referred_at is out of range") from None
+    return moment
+
+
 class HouseholdReferral(Strict):
     schema_version: Literal["1"]
     referral_id: uuid.UUID | None = None
-    referred_at: AwareDatetime
+    referred_at: Annotated[AwareDatetime, AfterValidator(_has_a_london_day)]
     source: Source
     index_person: IndexPerson
     family_members: list[FamilyMember] = Field(default_factory=list, max_length=40)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from pathways_shared import jsonsafe
 from pathways_shared.events import MalformedEvent
@@ -40,6 +40,11 @@ class HmppsEvent(_Tolerant):
     detailUrl: str | None = None
     additionalInformation: dict[str, Any] = Field(default_factory=dict)
     personReference: HmppsPersonReference | None = None
+
+    @field_validator("additionalInformation", mode="before")
+    @classmethod
+    def _null_is_none_given(cls, value):  # publishers that write out empty fields send null
+        return {} if value is None else value
 
     def occurred_on(self) -> date:
         """The calendar date it happened in England, where a release date is a London date."""

@@ -1,6 +1,7 @@
 """The HMPPS event side of the intake, put together from settings."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,7 +12,8 @@ from .http_source import HttpCaseSource
 from .processing import ProbationEvents, RetryPolicy
 from .retries import RetryWorker
 
-CASE_SOURCE_FORMAT = r"^(file:.+|https?:.+)$"  # file:PATH or http:BASEURL
+# file:PATH, or http:BASEURL where BASEURL is absolute (http: alone would be read as a path).
+CASE_SOURCE_FORMAT = r"^(file:.+|(https?:)?https?://[^/?#\s]+[^\s]*)$"
 
 
 def case_source_from(spec: str | None, *, timeout: float = 5.0) -> ProbationCaseSource | None:
@@ -21,9 +23,11 @@ def case_source_from(spec: str | None, *, timeout: float = 5.0) -> ProbationCase
     kind, _, rest = spec.partition(":")
     if kind == "file" and rest:
         return FileCaseSource(rest)
-    if kind in ("http", "https") and rest:
-        return HttpCaseSource(spec if rest.startswith("//") else rest, timeout=timeout)
-    raise ValueError("a probation case source is file:PATH or http:BASEURL")
+    base = spec if rest.startswith("//") else rest
+    if kind in ("http", "https") and re.match(r"^https?://[^/?#\s]+", base):
+        return HttpCaseSource(base, timeout=timeout)
+    raise ValueError("a probation case source is file:PATH or http:BASEURL, BASEURL an absolute "
+                     "http(s):// URL with a host")
 
 
 @dataclass
