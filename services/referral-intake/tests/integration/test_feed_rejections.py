@@ -152,13 +152,24 @@ ONE_ROW = "X910001,male,liverpool,custody,30\n"
      [("(column 6)", "unknown_column"), ("(column 7)", "unknown_column")]),
     ("csv", f"{HEADER}\n{ONE_ROW}".encode("utf-16"), "refused", [("(file)", "encoding")]),
     ("jsonl", (json.dumps(jsonl(1)) + "\n").encode("utf-16"), "refused", [("(file)", "encoding")]),
-], ids=["empty", "header_unreadable", "missing", "named_twice", "unknown", "unnamed", "utf16_csv", "utf16_jsonl"])
+    ("jsonl", b"", "refused", [("(file)", "empty_export")]),
+    ("jsonl", b"\n  \r\n\n", "refused", [("(file)", "empty_export")]),
+], ids=["empty", "header_unreadable", "missing", "named_twice", "unknown", "unnamed", "utf16_csv", "utf16_jsonl",
+        "empty_jsonl", "blank_jsonl"])
 async def test_a_file_problem_is_named_and_a_file_that_cannot_be_read_is_refused(api, fmt, data, status, expected):
     _, intake = api
     summary = await feed(intake, data, ExportFormat(fmt))
     assert summary.status == status
     assert [(p["field"], p["type"]) for p in summary.file_problems] == expected
     assert summary.created == (1 if status == "completed" else 0) and summary.rejected == 0
+
+
+async def test_jsonl_line_numbers_count_leading_blank_lines(api):
+    _, intake = api
+    data = b"\n\n" + (json.dumps(jsonl(7)) + "\n").encode() + b"{oops\n"
+    summary = await feed(intake, data, ExportFormat.jsonl)
+    assert (summary.status, summary.created, summary.rejected) == ("completed", 1, 1)
+    assert list(await quarantined(intake, summary.batch_id)) == [4]
 
 
 async def test_a_nul_in_a_family_members_person_ref_is_quarantined_and_the_other_rows_applied(api):

@@ -205,3 +205,14 @@ async def test_a_consent_recorded_in_pathways_outlives_a_later_stage_event(setti
     assert (row.status, row.outcome) == ("applied", "updated")
     assert after.document["index_person"]["stage"] == "licence"
     assert after.document["index_person"]["consent_to_contact_family"] == "granted"
+
+
+async def test_an_event_naming_no_one_is_skipped_not_retried(settings, cases_file, shared_dir):
+    anonymous = {**samples.bare(samples.sample("licence-activated-cvl.json", shared_dir)),
+                 "personReference": {"identifiers": []}, "additionalInformation": {}, "detailUrl": None}
+    async with running_subscriber(settings) as intake:
+        await asyncio.to_thread(publish, settings.kafka_bootstrap_servers, settings.hmpps_events_topic,
+                                [samples.one_line(anonymous)])
+        [row] = (await until_settled(intake, 1)).values()
+
+    assert (row.status, row.outcome, row.next_attempt_at, row.referral_id) == ("skipped", "names no person", None, None)

@@ -42,10 +42,14 @@ def read_export(handle: TextIO, fmt: ExportFormat, context: ExportContext) -> Ex
     fmt = ExportFormat(fmt)
     if fmt is ExportFormat.csv:
         return _read_csv(handle, context)
-    first = read_line(handle)
+    first, blank = read_line(handle), 0
     if first.startswith(UTF16_MARKS):
         return _refused(fmt, [_utf16()])
-    return ExportFile(fmt, _jsonl_rows(first, handle, context))
+    while first and not first.strip() and len(first) <= MAX_RECORD_CHARS:   # blank lines hold no case
+        first, blank = read_line(handle), blank + 1
+    if not first:   # as a CSV export without even a header: an export job that wrote nothing
+        return _refused(fmt, [problem("(file)", "empty_export", "the export holds no lines")])
+    return ExportFile(fmt, _jsonl_rows(first, handle, context, blank + 1))
 
 
 def _utf16() -> dict:
@@ -117,8 +121,9 @@ def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportCon
             yield ExportRow(lines.first, raw, from_csv_cells(cells_by_column, context))
 
 
-def _jsonl_rows(first: str, handle: TextIO, context: ExportContext) -> Iterator[ExportRow]:
-    for number, text in enumerate(chain((first,), iter(lambda: read_line(handle), "")), start=1):
+def _jsonl_rows(first: str, handle: TextIO, context: ExportContext, number: int) -> Iterator[ExportRow]:
+    """The rows from line `number` (the first that is not blank) on."""
+    for number, text in enumerate(chain((first,), iter(lambda: read_line(handle), "")), start=number):
         raw = text[:RAW_KEPT_CHARS]
         if len(text) > MAX_RECORD_CHARS:
             yield _unreadable(number, raw, "record_too_long", f"the line is longer than {MAX_RECORD_CHARS} characters")

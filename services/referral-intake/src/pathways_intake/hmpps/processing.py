@@ -81,6 +81,9 @@ class ProbationEvents:
         if not acted_on(event.eventType):
             return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="not acted on")
         occurred = {"occurred_at": event.occurredAt}
+        if not case_identifiers(event):   # nothing kept can ever name the case: a retry could not help
+            return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="names no person",
+                                      **occurred)
         try:
             record = await self._case(event)
             case_id = case_referral_id(record.crn, self.service.pseudonym_key)
@@ -109,8 +112,6 @@ class ProbationEvents:
 
     async def _case(self, event: HmppsEvent) -> CaseRecord:
         identifiers = case_identifiers(event)
-        if not identifiers:
-            raise CaseUnresolved("the event names no person (no CRN, NOMS number or detailUrl)")
         if self.source is None:
             raise CaseUnresolved("no probation case source is configured (PROBATION_CASE_SOURCE)")
         try:
