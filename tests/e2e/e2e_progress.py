@@ -82,6 +82,19 @@ def settle(platform, expected: dict[str, Expected], timeout: float, grace: float
     return done
 
 
+def until_routed(client: httpx.Client, urls: dict, referral_id: str, revision: int, recorded: dict[str, int],
+                 timeout: float) -> tuple[dict, list]:
+    """Wait until the intake shows `revision` of the referral routed and the ledger holds at least
+    `recorded` (event type → how many) for it; then its (status, trail)."""
+    def outstanding():
+        status, trail = snapshot(client, urls, referral_id)
+        types = [e["event_type"] for e in trail]
+        missing = [f"{n - types.count(kind)} × {kind}" for kind, n in recorded.items() if types.count(kind) < n]
+        return missing + ([] if status.get("routed_revision") == revision else [f"the intake's routing of {revision}"])
+    wait_until(outstanding, time.monotonic() + timeout, f"revision {revision} routed and recorded")
+    return snapshot(client, urls, referral_id)
+
+
 def wait_until(outstanding, deadline: float, what: str, interval: float = 0.3):
     """Poll `outstanding()` (what is still missing) until it is empty or the deadline passes."""
     while missing := outstanding():

@@ -43,14 +43,8 @@ def test_a_changed_case_is_routed_again_and_the_ledger_records_what_changed(laun
     with httpx.Client(base_url=platform.intake, timeout=30, headers=platform.stack.headers()) as client:
         assert counts(fed(client, export)) == (12, 10, 0, 0, 2)
 
-        def recorded(want: dict[str, int], revision: int):
-            def outstanding():
-                status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
-                types = [e["event_type"] for e in trail]
-                missing = [f"{n - types.count(kind)} × {kind}" for kind, n in want.items() if types.count(kind) < n]
-                return missing + ([] if status.get("routed_revision") == revision else [f"routing of {revision}"])
-            progress.wait_until(outstanding, time.monotonic() + SETTLE_S, f"revision {revision} recorded")
-            return progress.snapshot(client, platform.stack.urls, referral_id)
+        def recorded(want: dict[str, int], revision: int) -> tuple[dict, list]:
+            return progress.until_routed(client, platform.stack.urls, referral_id, revision, want, SETTLE_S)
 
         recorded({progress.SUBMITTED: 1, progress.ROUTED: 1}, 1)
         again = fed(client, export)

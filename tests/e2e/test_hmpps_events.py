@@ -37,13 +37,7 @@ def test_a_recall_puts_pops_into_review_and_the_release_after_it_sends_the_famil
 
     with httpx.Client(timeout=10, headers=platform.stack.headers()) as client:
         def routed(revision: int, want: dict[str, int]) -> tuple[dict, list]:
-            def outstanding():
-                status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
-                types = [e["event_type"] for e in trail]
-                missing = [f"{n - types.count(kind)} × {kind}" for kind, n in want.items() if types.count(kind) < n]
-                return missing + ([] if status.get("routed_revision") == revision else [f"routing of {revision}"])
-            progress.wait_until(outstanding, time.monotonic() + SETTLE_S, f"revision {revision} routed and recorded")
-            return progress.snapshot(client, platform.stack.urls, referral_id)
+            return progress.until_routed(client, platform.stack.urls, referral_id, revision, want, SETTLE_S)
 
         publish(platform.stack.broker.bootstrap_servers, RECALL)
         recalled, _ = routed(1, {progress.SUBMITTED: 1, progress.ROUTED: 1})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from datetime import date
 
 import httpx
@@ -112,15 +111,8 @@ def test_consent_given_releases_a_held_household_end_to_end(launch):
 
     # Each revision is routed and recorded; the routings travel on their own topic, so wait for them.
     with httpx.Client(timeout=10, headers=platform.stack.headers()) as client:
-        want = {progress.CONSENT_RECORDED: 2, progress.ROUTED: 3}
-
-        def routings_outstanding():
-            status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
-            types = [e["event_type"] for e in trail]
-            missing = [f"{n - types.count(kind)} × {kind}" for kind, n in want.items() if types.count(kind) < n]
-            return missing + ([] if status["routed_revision"] == 3 else ["the intake's routing of revision 3"])
-        progress.wait_until(routings_outstanding, time.monotonic() + SETTLE_S, "every revision routed")
-        status, trail = progress.snapshot(client, platform.stack.urls, referral_id)
+        status, trail = progress.until_routed(client, platform.stack.urls, referral_id, 3,
+                                              {progress.CONSENT_RECORDED: 2, progress.ROUTED: 3}, SETTLE_S)
     assert (status["revision"], status["status"]) == (3, "delivered")
     assert progress.trail_problems(referral_id, trail, set(expected)) == []
     types = [e["event_type"] for e in trail]

@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
-from ..feed.batches import ORGANISATION_MAX_CHARS, export_organisation
+from ..feed.batches import ORGANISATION_MAX_CHARS, OrganisationRefused, export_organisation
 from ..feed.format import ExportFormat
 from ..feed.generator import write_export
 from ..feed.report import check_report_dir, write_reports
@@ -68,8 +68,8 @@ def _moment(text: str) -> datetime:
 def _organisation(text: str) -> str | None:
     try:
         return export_organisation(text)
-    except ValueError as too_long:
-        raise argparse.ArgumentTypeError(str(too_long)) from None
+    except OrganisationRefused as refused:
+        raise argparse.ArgumentTypeError(str(refused)) from None
 
 
 def feed_probation(args) -> int:

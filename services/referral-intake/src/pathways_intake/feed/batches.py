@@ -7,10 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pathways_shared.contracts.characters import CONTROL_CHARACTERS
+from pathways_shared.contracts.referral_v1 import Organisation
 
 from ..adapters.tables import feed_batch_cases, feed_batches, feed_rejections
 from .summary import BatchSummary
@@ -22,20 +24,26 @@ ORGANISATION_MAX_CHARS = feed_batches.c.organisation.type.length
 class OrganisationRefused(ValueError):
     def __init__(self, kind: str, message: str):
         super().__init__(message)
-        self.kind = kind   # the problem type: string_too_long | control_character
+        self.kind = kind   # the contract's problem type: string_too_long | control_character
+
+
+_ORGANISATION = TypeAdapter(Organisation)
 
 
 def export_organisation(value: str | None) -> str | None:
-    """The organisation given for a whole export (None if blank), checked before anything is fed.
-    Raises OrganisationRefused when it could not be stored or put on a referral."""
+    """The organisation given for a whole export (None if blank), checked by the contract's rule
+    for source.organisation before anything is fed. Raises OrganisationRefused."""
     value = (value or "").strip() or None
-    if value is not None and len(value) > ORGANISATION_MAX_CHARS:
-        raise OrganisationRefused("string_too_long", f"the organisation is {len(value)} characters long; at most "
-                                  f"{ORGANISATION_MAX_CHARS} are taken")
-    if value is not None and CONTROL_CHARACTERS.search(value):
-        raise OrganisationRefused("control_character", "the organisation must not contain control characters "
-                                  "(such as NUL, a tab or a line break)")
-    return value
+    if value is None:
+        return None
+    try:
+        return _ORGANISATION.validate_python(value)
+    except ValidationError as invalid:
+        [error] = invalid.errors()   # too long stops the check before its characters are looked at
+        if error["type"] == "string_too_long":
+            raise OrganisationRefused(error["type"], f"the organisation is {len(value)} characters long; at most "
+                                      f"{error['ctx']['max_length']} are taken") from None
+        raise OrganisationRefused(error["type"], f"the organisation {error['msg']}") from None
 
 
 async def start(engine: AsyncEngine, summary: BatchSummary, organisation: str | None) -> None:

@@ -25,7 +25,7 @@ from ..service_layer.intake import IntakeService
 from . import inbox
 from .cases import CaseRecord, CaseSourceUnavailable, ProbationCaseSource, household_referral
 from .inbox import InboxStatus, utc_now
-from .messages import HmppsEvent, case_identifiers, decode, identify
+from .messages import CaseIdentifiers, HmppsEvent, case_identifiers, decode, identify
 from .stages import ACTED_ON, CaseStage, acted_on, stage_after
 
 log = logging.getLogger("pathways_intake.hmpps")
@@ -80,17 +80,22 @@ class ProbationEvents:
             raise MalformedEvent(reason) from None
         if not acted_on(event.eventType):
             return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="not acted on")
-        occurred = {"occurred_at": event.occurredAt}
-        if not case_identifiers(event):   # nothing kept can ever name the case: a retry could not help
+        occurred, identifiers = {"occurred_at": event.occurredAt}, case_identifiers(event)
+        if not identifiers:   # nothing kept can ever name the case: a retry could not help
             return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="names no person",
                                       **occurred)
         try:
-            record = await self._case(event)
+            record = await self._case(identifiers)
             case_id = case_referral_id(record.crn, self.service.pseudonym_key)
-            if await self._superseded(case_id, event):
+            async with self.service.engine.connect() as conn:
+                newest = await inbox.newest_applied(conn, case_id)
+                stored = await repo.load_referral(conn, case_id)
+            # Events arrive out of order (a retried one, unkeyed messages on different partitions):
+            # one older than an event already applied would put back a stage the person has left.
+            if newest is not None and newest > event.occurredAt:
                 return await self._settle(row, InboxStatus.skipped, attempts=attempts, outcome="superseded",
                                           referral_id=case_id, **occurred)
-            referral = await self._referral(event, record, row)
+            referral = self._referral(event, record, row, stored)
         except CaseUnresolved as exc:
             next_attempt = utc_now() + self.retry.delay(attempts)
             return await self._settle(row, InboxStatus.unresolved, attempts=attempts, error=str(exc),
@@ -102,16 +107,7 @@ class ProbationEvents:
         return await self._settle(row, InboxStatus.applied, attempts=attempts, outcome=applied.outcome.value,
                                   referral_id=applied.referral_id, **occurred)
 
-    async def _superseded(self, case_id, event: HmppsEvent) -> bool:
-        """Whether an event that occurred later has already been applied to the case. Events arrive
-        out of order (a retried one, unkeyed messages on different partitions): an older one
-        applied after would put back a stage the person has left."""
-        async with self.service.engine.connect() as conn:
-            newest = await inbox.newest_applied(conn, case_id)
-        return newest is not None and newest > event.occurredAt
-
-    async def _case(self, event: HmppsEvent) -> CaseRecord:
-        identifiers = case_identifiers(event)
+    async def _case(self, identifiers: CaseIdentifiers) -> CaseRecord:
         if self.source is None:
             raise CaseUnresolved("no probation case source is configured (PROBATION_CASE_SOURCE)")
         try:
@@ -125,9 +121,8 @@ class ProbationEvents:
             raise CaseUnresolved("the case source does not know the event's person")
         return record
 
-    async def _referral(self, event: HmppsEvent, record: CaseRecord, row):
-        async with self.service.engine.connect() as conn:
-            stored = await repo.load_referral(conn, case_referral_id(record.crn, self.service.pseudonym_key))
+    def _referral(self, event: HmppsEvent, record: CaseRecord, row, stored):
+        """The case at the stage the event puts it in (None: no change); `stored`: the intake's row."""
         known = _stage_of(stored.document["index_person"]) if stored is not None else None
         stage = stage_after(event.eventType, event.additionalInformation, event.occurred_on(), record.stage(), known)
         if stage is None:

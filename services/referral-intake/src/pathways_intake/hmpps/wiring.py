@@ -13,7 +13,8 @@ from .processing import ProbationEvents, RetryPolicy
 from .retries import RetryWorker
 
 # file:PATH, or http:BASEURL where BASEURL is absolute (http: alone would be read as a path).
-CASE_SOURCE_FORMAT = r"^(file:.+|(https?:)?https?://[^/?#\s]+[^\s]*)$"
+HTTP_BASE = r"https?://[^/?#\s]+"
+CASE_SOURCE_FORMAT = rf"^(file:.+|(https?:)?{HTTP_BASE}\S*)$"
 
 
 def case_source_from(spec: str | None, *, timeout: float = 5.0) -> ProbationCaseSource | None:
@@ -24,7 +25,7 @@ def case_source_from(spec: str | None, *, timeout: float = 5.0) -> ProbationCase
     if kind == "file" and rest:
         return FileCaseSource(rest)
     base = spec if rest.startswith("//") else rest
-    if kind in ("http", "https") and re.match(r"^https?://[^/?#\s]+", base):
+    if kind in ("http", "https") and re.match(HTTP_BASE, base):
         return HttpCaseSource(base, timeout=timeout)
     raise ValueError("a probation case source is file:PATH or http:BASEURL, BASEURL an absolute "
                      "http(s):// URL with a host")
