@@ -170,3 +170,41 @@ def test_values_the_cross_field_checks_cannot_use_are_reported_not_raised(change
     with pytest.raises(ReferralInvalid) as refused:
         parse_referral(json.dumps({**minimal(), **change}))
     assert [(p.loc, p.type) for p in refused.value.problems] == expected
+
+
+@pytest.mark.parametrize("change, path, kind", [
+    (lambda d: d["index_person"].update(release_date=1764806400), "index_person.release_date", "date_type"),
+    (lambda d: d["index_person"].update(date_of_birth=0), "index_person.date_of_birth", "date_type"),
+    (lambda d: d["index_person"].update(release_date="2026-12-04T00:00:00"), "index_person.release_date",
+     "date_parsing"),
+    (lambda d: d.update(referred_at=1764806400), "referred_at", "datetime_type"),
+    (lambda d: d["index_person"].update(age_years=True), "index_person.age_years", "int_type"),
+    (lambda d: d["index_person"].update(age_years="30"), "index_person.age_years", "int_type"),
+    (lambda d: d["index_person"].update(violence_risk="yes"), "index_person.violence_risk", "bool_type"),
+    (lambda d: d["index_person"].update(offence={"violent": 1}), "index_person.offence.violent", "bool_type"),
+])
+def test_json_text_is_held_to_the_contracts_json_types(change, path, kind):
+    """Read leniently, a release date of 1764806400 was a Unix time (2025-12-04), true an age of 1
+    and "yes" a flag. As a dict (the caseload feed's cells, whose spelling the feed checks) they are read."""
+    doc = minimal()
+    change(doc)
+    with pytest.raises(ReferralInvalid) as refused:
+        parse_referral(json.dumps(doc))
+    assert (path, kind) in {(p.path, p.type) for p in refused.value.problems}
+    assert all(p.message for p in refused.value.problems)
+    if kind != "date_parsing":  # the schema's "format": "date" is not checked by default
+        assert list(jsonschema.Draft202012Validator(referral_schema()).iter_errors(doc)), "the schema says so too"
+    parse_referral(doc)
+
+
+def test_json_text_with_a_lone_surrogate_names_the_field():
+    doc = minimal()
+    doc["index_person"]["given_name"] = "\ud800x"
+    assert "index_person.given_name" in problems(json.dumps(doc))
+
+
+def test_json_text_of_the_right_types_reads_as_the_same_referral():
+    doc = minimal()
+    doc["index_person"].update(release_date="2026-12-04", violence_risk=True, offence={"violent": False})
+    assert parse_referral(json.dumps(doc)) == parse_referral(doc)
+    assert parse_referral(json.dumps(doc).encode("utf-16")) == parse_referral(doc)

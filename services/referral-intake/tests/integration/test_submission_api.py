@@ -55,6 +55,19 @@ async def test_a_body_that_is_not_a_json_object_is_refused_clearly(api, body):
     assert await count(intake.engine, referrals) == 0
 
 
+async def test_a_value_of_the_wrong_json_type_is_refused_not_read_as_something_else(api, referral):
+    """A release date sent as a number was read as a Unix time, and true as an age of 1."""
+    client, intake = api
+    referral["index_person"]["release_date"] = 1764806400
+    referral["family_members"][0].pop("date_of_birth", None)
+    referral["family_members"][0]["age_years"] = True
+    response = await client.post("/v1/referrals", json=referral)
+    assert response.status_code == 422
+    found = {(p["path"], p["type"]) for p in response.json()["problems"]}
+    assert found == {("index_person.release_date", "date_type"), ("family_members[0].age_years", "int_type")}
+    assert await count(intake.engine, referrals) == 0 and await count(intake.engine, outbox) == 0
+
+
 async def test_a_body_over_the_limit_is_refused_before_it_is_read(api, referral):
     client, intake = api
     referral["padding"] = "x" * (intake.settings.max_body_bytes + 1)

@@ -80,6 +80,15 @@ def test_invalid_family_member_field_path(household, tmp_path):
     assert len(rows(done.stdout)) == 5
 
 
+def test_a_release_date_given_as_a_number_is_refused_not_read_as_a_unix_time(household, tmp_path):
+    bad = household().doc
+    bad["index_person"]["release_date"] = 1764806400
+    done = pathways("route", "--input", write_jsonl(tmp_path / "batch.jsonl", [household().doc, bad]))
+    assert done.returncode != 0
+    assert "line 2" in done.stderr and "index_person.release_date" in done.stderr
+    assert len(rows(done.stdout)) == 5
+
+
 def test_referral_without_id_gets_a_stable_content_id(household, tmp_path):
     doc, different = household().doc, household(age_years=23).doc
     assert "referral_id" not in doc
