@@ -17,9 +17,25 @@ class JSONTooDeep(ValueError):
     pass
 
 
-def loads(data: str | bytes | bytearray) -> Any:
+class RepeatedName(ValueError):
+    """An object naming a member twice: json keeps the last, so what was meant cannot be told."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise RepeatedName(f"{name!r} appears more than once in one object")
+            seen.add(name)
+    return found
+
+
+def loads(data: str | bytes | bytearray, *, unique_names: bool = False) -> Any:
+    """`unique_names`: refuse an object that names a member twice (RepeatedName)."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, object_pairs_hook=_unique) if unique_names else json.loads(data)
     except RecursionError:
         raise JSONTooDeep(f"JSON nested more than {MAX_DEPTH} levels deep") from None
     if _depth(value) > MAX_DEPTH:

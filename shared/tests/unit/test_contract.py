@@ -208,3 +208,12 @@ def test_json_text_of_the_right_types_reads_as_the_same_referral():
     doc["index_person"].update(release_date="2026-12-04", violence_risk=True, offence={"violent": False})
     assert parse_referral(json.dumps(doc)) == parse_referral(doc)
     assert parse_referral(json.dumps(doc).encode("utf-16")) == parse_referral(doc)
+
+
+def test_a_name_given_twice_in_json_text_is_refused_naming_it():
+    """json keeps the last of the two, so which age was meant cannot be told."""
+    text = json.dumps(minimal()).replace('"age_years": 30', '"age_years": 30, "age_years": 3')
+    with pytest.raises(ReferralInvalid) as refused:
+        parse_referral(text)
+    [found] = refused.value.problems
+    assert (found.path, found.type) == ("(document)", "repeated_name") and "'age_years'" in found.message

@@ -90,6 +90,10 @@ async def test_a_rejected_line_is_corrected_resubmitted_or_resolved(api):
     rejections = batch["links"]["rejections"]
     wrong = await client.post(f"{rejections}/7", json=dict(example_row(7), stage="jail"))
     assert wrong.status_code == 422 and wrong.json()["problems"][0]["path"] == "stage"
+    twice = json.dumps(example_row(7)).replace('"stage": ', '"stage": "jail", "stage": ', 1)
+    repeated = await client.post(f"{rejections}/7", content=twice, headers={"content-type": "application/json"})
+    assert repeated.status_code == 422 and paths(repeated) == [("(body)", "repeated_name")]
+    assert "'stage'" in repeated.json()["problems"][0]["message"]
     fixed = await client.post(f"{rejections}/7", json=dict(example_row(7), stage="custody"))
     assert fixed.status_code == 200, fixed.text
     assert fixed.json() | {"referral_id": None} == {"line": 7, "status": "resubmitted", "referral_id": None,

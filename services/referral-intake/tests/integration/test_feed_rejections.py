@@ -117,6 +117,7 @@ async def test_each_reason_a_jsonl_line_is_refused_is_quarantined_with_its_line_
         ("{not json", ("(row)", "invalid_json")),
         ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), ("(row)", "invalid_json")),
         ("[1, 2]", ("(row)", "not_an_object")),
+        (json.dumps(jsonl(14)).replace('"crn": ', '"crn": "X123456", "crn": ', 1), ("(row)", "repeated_name")),
         (json.dumps(jsonl(11, given_name="Séb"), ensure_ascii=False).encode("latin-1"), ("(row)", "encoding")),
         (jsonl(12, address="x" * MAX_RECORD_CHARS), ("(row)", "record_too_long")),
         (jsonl(0), ("crn", "duplicate_crn")),

@@ -165,7 +165,10 @@ def parse_referral(data: dict | str | bytes) -> HouseholdReferral:
     strict = not isinstance(data, dict)
     if strict:
         try:
-            data = jsonsafe.loads(data)
+            data = jsonsafe.loads(data, unique_names=True)
+        except jsonsafe.RepeatedName as exc:
+            raise ReferralInvalid([Problem((), "repeated_name", f"{exc}: which value is meant cannot be told",
+                                           None)]) from None
         except ValueError as exc:
             raise ReferralInvalid([Problem((), "invalid_json", f"not valid JSON: {exc}", None)]) from None
     if not isinstance(data, dict):

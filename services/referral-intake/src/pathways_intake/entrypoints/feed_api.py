@@ -128,7 +128,9 @@ async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = 
     then marked resubmitted. A row still wrong, or for another case than the rejected row named,
     changes nothing and answers its problems (422); a settled rejection takes no row (409)."""
     try:
-        row = jsonsafe.loads(await request.body())
+        row = jsonsafe.loads(await request.body(), unique_names=True)
+    except jsonsafe.RepeatedName as exc:
+        return problem(422, "(body)", "repeated_name", f"{exc}: which value is meant cannot be told")
     except ValueError:
         row = None
     if not isinstance(row, dict):

@@ -134,7 +134,10 @@ def _jsonl_rows(first: str, handle: TextIO, context: ExportContext, number: int)
             yield _unreadable(number, raw, "encoding", "the line is not valid UTF-8")
             continue
         try:
-            obj = jsonsafe.loads(text)
+            obj = jsonsafe.loads(text, unique_names=True)
+        except jsonsafe.RepeatedName as exc:
+            yield _unreadable(number, raw, "repeated_name", f"{exc}: which value is meant cannot be told")
+            continue
         except ValueError as exc:
             yield _unreadable(number, raw, "invalid_json", f"not valid JSON: {exc}")
             continue
