@@ -27,7 +27,8 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict:
         seen = set()
         for name, _ in pairs:
             if name in seen:
-                raise RepeatedName(f"{name!r} appears more than once in one object")
+                raise RepeatedName(f"{name!r} appears more than once in one object: which value is meant "
+                                   "cannot be told")
             seen.add(name)
     return found
 

@@ -167,8 +167,7 @@ def parse_referral(data: dict | str | bytes) -> HouseholdReferral:
         try:
             data = jsonsafe.loads(data, unique_names=True)
         except jsonsafe.RepeatedName as exc:
-            raise ReferralInvalid([Problem((), "repeated_name", f"{exc}: which value is meant cannot be told",
-                                           None)]) from None
+            raise ReferralInvalid([Problem((), "repeated_name", str(exc), None)]) from None
         except ValueError as exc:
             raise ReferralInvalid([Problem((), "invalid_json", f"not valid JSON: {exc}", None)]) from None
     if not isinstance(data, dict):

@@ -130,7 +130,7 @@ async def resubmit(batch_id: str, line: int, request: Request, intake: Intake = 
     try:
         row = jsonsafe.loads(await request.body(), unique_names=True)
     except jsonsafe.RepeatedName as exc:
-        return problem(422, "(body)", "repeated_name", f"{exc}: which value is meant cannot be told")
+        return problem(422, "(body)", "repeated_name", str(exc))
     except ValueError:
         row = None
     if not isinstance(row, dict):

@@ -136,7 +136,7 @@ def _jsonl_rows(first: str, handle: TextIO, context: ExportContext, number: int)
         try:
             obj = jsonsafe.loads(text, unique_names=True)
         except jsonsafe.RepeatedName as exc:
-            yield _unreadable(number, raw, "repeated_name", f"{exc}: which value is meant cannot be told")
+            yield _unreadable(number, raw, "repeated_name", str(exc))
             continue
         except ValueError as exc:
             yield _unreadable(number, raw, "invalid_json", f"not valid JSON: {exc}")
