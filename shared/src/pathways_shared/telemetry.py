@@ -76,7 +76,8 @@ def configure_logging(service: str, level: int | str = "INFO", stream=None) -> l
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # The Kafka clients are chatty at INFO about every connection they open.
-    for noisy in ("kafka", "aiokafka"):
+    # The Kafka clients are chatty at INFO about every connection they open; httpx logs every
+    # request's URL at INFO, and a case API's URL names the person (a CRN or NOMS number).
+    for noisy in ("kafka", "aiokafka", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler

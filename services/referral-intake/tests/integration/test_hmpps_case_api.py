@@ -2,7 +2,9 @@
 unresolved, is listed by GET /v1/probation/unresolved without personal data, and is applied by
 the retry worker once the API answers; an unknown person stays unresolved and keeps being retried."""
 import asyncio
+import io
 import json
+import logging
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,11 +14,13 @@ import pytest
 from fastapi import FastAPI
 
 from pathways_intake.hmpps import api, samples
+from pathways_intake.hmpps.cases import CaseSourceUnavailable
 from pathways_intake.hmpps.http_source import HttpCaseSource
 from pathways_intake.hmpps.messages import CaseIdentifiers
 from pathways_intake.hmpps.testing import (
     inbox_rows, publish, running_subscriber, settings_for_tests, stored_case, until_settled,
 )
+from pathways_shared.telemetry import configure_logging
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +135,50 @@ async def test_a_detail_url_is_followed_only_under_the_case_api(case_api):
     assert elsewhere is not None and elsewhere.crn == "R100006"
     assert case_api.requests == ["/events/e1", "/cases/noms/A0006AA"]
     assert await source.get_case(CaseIdentifiers(crn="Z999999")) is None
+
+
+class Trickling(BaseHTTPRequestHandler):
+    """Answers 200, then sends its body a byte at a time: each read is quick, the whole never ends."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                threading.Event().wait(0.2)
+        except OSError:   # the client gave up
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+async def test_a_case_api_answering_too_slowly_is_unavailable_within_the_timeout():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        source = HttpCaseSource(f"http://127.0.0.1:{server.server_address[1]}", timeout=1.0)
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(CaseSourceUnavailable, match=r"case API unreachable \(TimeoutError\)"):
+            await source.get_case(CaseIdentifiers(crn="L453621"))
+        assert asyncio.get_running_loop().time() - started < 3, "the timeout bounds the whole request"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_the_case_apis_request_lines_which_name_the_person_are_not_logged(case_api):
+    case_api.available = True
+    stream, root = io.StringIO(), logging.getLogger()
+    level, handler = root.level, configure_logging("referral-intake", stream=stream)
+    try:
+        assert (await HttpCaseSource(case_api.base_url).get_case(CaseIdentifiers(crn="L453621"))).crn == "L453621"
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert case_api.requests == ["/cases/crn/L453621"]
+    assert "L453621" not in stream.getvalue()

@@ -115,7 +115,16 @@ async def test_malformed_messages_are_dead_lettered_and_consumption_carries_on(s
     malformed = [b"not json", b'{"eventType": "x.y", "version": 1}',
                  json.dumps({"Type": "Notification", "MessageId": "m-1", "Message": "{oops"}).encode(),
                  json.dumps({"Type": "SubscriptionConfirmation", "MessageId": "m-2", "Message": "{}"}).encode(),
-                 b'{"eventType": "nul\\u0000here", "version": 1}', b"\x00\x01 binary"]
+                 b'{"eventType": "nul\\u0000here", "version": 1}', b"\x00\x01 binary",
+                 # Each of these once held up every message behind it on its partition.
+                 b'{"eventType": "odd.\\ud800.type", "version": 1, "occurredAt": "2024-02-01T09:00:00Z"}',
+                 b'{"Type": "Notification", "MessageId": "abc\\udc80", "Message": "{}"}',
+                 b'{"eventType": "prison-offender-events.prisoner.released", "version": 1, '
+                 b'"occurredAt": "0001-01-01T00:30:00+01:00", "personReference": {"identifiers": '
+                 b'[{"type": "CRN", "value": "L453621"}]}}',
+                 b'{"eventType": "prison-offender-events.prisoner.released", "version": 1, '
+                 b'"occurredAt": "2024-02-01T09:00:00Z", "description": "caf\xe9", "personReference": '
+                 b'{"identifiers": [{"type": "CRN", "value": "L453621"}]}}']
     good = samples.one_line(samples.sample("licence-activated-cvl.json", shared_dir))
     async with running_subscriber(settings) as intake:
         topic, servers = settings.hmpps_events_topic, settings.kafka_bootstrap_servers

@@ -80,6 +80,9 @@ def test_empty_fields_written_as_null_are_fields_not_given():
     event = decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-05-03T23:30:00Z",
                                "additionalInformation": None, "personReference": None, "detailUrl": None}))
     assert (event.additionalInformation, event.personReference, event.detailUrl) == ({}, None, None)
+    no_identifiers = decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-05-03T23:30:00Z",
+                                        "personReference": {"identifiers": None}}))
+    assert no_identifiers.personReference.identifiers == [] and not case_identifiers(no_identifiers)
     with pytest.raises(ValidationError):
         decode(json.dumps({"eventType": "x", "version": 1, "occurredAt": "2022-05-03T23:30:00Z",
                            "additionalInformation": [1]}))
@@ -92,6 +95,15 @@ def test_empty_fields_written_as_null_are_fields_not_given():
     (b'{"eventType": "x", "version": 1, "occurredAt": "2022-05-04T07:03:50"}', ValidationError),  # no offset
     (b'{"Type": "Notification", "MessageId": "m", "Message": "{oops"}', ValueError),
     (b'{"Type": "SubscriptionConfirmation", "MessageId": "m", "Message": "{}"}', MalformedEvent),
+    # Outside the calendar once in UTC, or as a London date: nothing could store it.
+    (b'{"eventType": "x", "version": 1, "occurredAt": "0001-01-01T00:30:00+01:00"}', ValidationError),
+    (b'{"eventType": "x", "version": 1, "occurredAt": "9999-12-31T23:30:00-01:00"}', ValidationError),
+    # Half a UTF-16 pair is no character: in the event, or in an SNS notification's Message.
+    (b'{"eventType": "odd.\\ud800.type", "version": 1, "occurredAt": "2024-02-01T09:00:00Z"}', MalformedEvent),
+    (b'{"Type": "Notification", "MessageId": "m", "Message": "{\\"eventType\\": \\"x\\", \\"version\\": 1, '
+     b'\\"occurredAt\\": \\"2024-02-01T09:00:00Z\\", \\"description\\": \\"\\\\udc80\\"}"}', MalformedEvent),
+    (b'{"eventType": "x", "version": 1, "occurredAt": "2024-02-01T09:00:00Z", "description": "caf\xe9"}',
+     MalformedEvent),   # not UTF-8
 ])
 def test_malformed_messages_are_refused_with_a_reason(body, error):
     with pytest.raises(error):
@@ -162,3 +174,17 @@ def test_the_case_source_setting_names_a_file_or_an_api():
     with pytest.raises(ValidationError, match="probation_case_source"):
         IntakeSettings(probation_case_source="http:cases.internal/api", pseudonym_key="k" * 32,
                        master_key=base64.b64encode(bytes(32)).decode())
+
+
+def test_a_character_escaped_as_a_utf16_pair_is_a_character_and_any_event_type_is_read():
+    event = decode(b'{"eventType": "x", "version": 1, "occurredAt": "2024-02-01T09:00:00Z", '
+                   b'"description": "\\ud83d\\ude00"}')
+    assert event.description == "\U0001F600"
+    assert decode(json.dumps({"eventType": "x" * 300, "version": 1, "occurredAt": "2024-02-01T09:00:00Z"}).encode())
+
+
+def test_a_message_that_cannot_be_read_is_still_identified_by_what_can_be_stored():
+    odd_type = b'{"eventType": "odd.\\ud800.type", "version": 1, "occurredAt": "2024-02-01T09:00:00Z"}'
+    assert identify(odd_type).message_id == hashlib.sha256(odd_type).hexdigest()
+    odd_id = b'{"Type": "Notification", "MessageId": "abc\\udc80", "Message": "{}"}'
+    assert identify(odd_id).message_id == hashlib.sha256(odd_id).hexdigest(), "not a MessageId SNS would send"

@@ -7,6 +7,7 @@ a URL taken from a message is never fetched from anywhere else.
 """
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote, unquote
 
 import httpx
@@ -50,9 +51,10 @@ class HttpCaseSource:
     async def get_case(self, identifiers: CaseIdentifiers) -> CaseRecord | None:
         async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
             for url in self.urls(identifiers):
-                try:
-                    response = await client.get(url, headers={"Accept": "application/json"})
-                except (httpx.HTTPError, httpx.InvalidURL) as exc:  # the URL names the person: not in the reason
+                try:   # httpx's timeout bounds each read: a server trickling bytes would hold the consumer
+                    response = await asyncio.wait_for(client.get(url, headers={"Accept": "application/json"}),
+                                                      self.timeout)
+                except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:  # the URL names the person
                     raise CaseSourceUnavailable(f"case API unreachable ({type(exc).__name__})") from None
                 if response.status_code == 404:
                     continue  # not known by this identifier; try the next one

@@ -5,6 +5,7 @@ Each function works inside a caller-owned transaction.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,6 +17,9 @@ from ..adapters.repository import upsert
 from ..adapters.tables import hmpps_inbox
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 class InboxStatus(StrEnum):
     received = "received"
     applied = "applied"
@@ -25,8 +29,9 @@ class InboxStatus(StrEnum):
 
 
 def storable(text: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL; a message carrying one is malformed anyway."""
-    return text.replace("\x00", "\ufffd") if text else text
+    """Neither database's text can hold NUL or half a UTF-16 pair (a JSON escape may leave one);
+    a message carrying either is malformed anyway."""
+    return _UNSTORABLE.sub("\ufffd", text) if text else text
 
 
 def utc_now() -> datetime:

@@ -5,18 +5,30 @@ and occurredAt; everything else is optional and unknown fields are tolerated.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from pathways_shared import jsonsafe
 from pathways_shared.events import MalformedEvent
 
 LONDON = ZoneInfo("Europe/London")
 MAX_MESSAGE_ID = 100  # the inbox key's width; a longer MessageId is not an SNS one
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")   # half a UTF-16 pair, as a JSON escape may leave one
+
+
+def is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _Tolerant(BaseModel):
@@ -28,14 +40,28 @@ class HmppsIdentifier(_Tolerant):
     value: str
 
 
+def _none_given(value):  # publishers that write out empty fields send null
+    return {} if value is None else value
+
+
+def _on_the_calendar(moment: datetime) -> datetime:
+    """Stored in UTC and read as a London date: a moment too near the calendar's ends has neither."""
+    try:
+        moment.astimezone(UTC), moment.astimezone(LONDON)
+    except OverflowError:
+        raise PydanticCustomError("datetime_out_of_range", "out of range: too near the ends of the calendar") from None
+    return moment
+
+
 class HmppsPersonReference(_Tolerant):
-    identifiers: list[HmppsIdentifier] = Field(default_factory=list)
+    identifiers: Annotated[list[HmppsIdentifier], BeforeValidator(lambda v: [] if v is None else v)] = Field(
+        default_factory=list)
 
 
 class HmppsEvent(_Tolerant):
-    eventType: str = Field(min_length=1, max_length=200)
+    eventType: str = Field(min_length=1)   # any length: a type not acted on is skipped, whatever it is
     version: int
-    occurredAt: AwareDatetime
+    occurredAt: Annotated[AwareDatetime, AfterValidator(_on_the_calendar)]
     description: str | None = None
     detailUrl: str | None = None
     additionalInformation: dict[str, Any] = Field(default_factory=dict)
@@ -43,8 +69,8 @@ class HmppsEvent(_Tolerant):
 
     @field_validator("additionalInformation", mode="before")
     @classmethod
-    def _null_is_none_given(cls, value):  # publishers that write out empty fields send null
-        return {} if value is None else value
+    def _null_is_none_given(cls, value):
+        return _none_given(value)
 
     def occurred_on(self) -> date:
         """The calendar date it happened in England, where a release date is a London date."""
@@ -90,7 +116,8 @@ def identify(raw: bytes) -> Identified:
         return Identified(digest, None)
     sns = _is_sns(body)
     envelope_id = body.get("MessageId") if sns else None
-    usable = isinstance(envelope_id, str) and 0 < len(envelope_id) <= MAX_MESSAGE_ID and "\x00" not in envelope_id
+    usable = (isinstance(envelope_id, str) and 0 < len(envelope_id) <= MAX_MESSAGE_ID and "\x00" not in envelope_id
+              and not LONE_SURROGATE.search(envelope_id))
     message_id = envelope_id if usable else digest
     try:
         event = jsonsafe.loads(body["Message"]) if sns else body
@@ -103,6 +130,8 @@ def identify(raw: bytes) -> Identified:
 def decode(raw: str | bytes) -> HmppsEvent:
     """The event, unwrapped from SNS when wrapped. Raises MalformedEvent, ValidationError or
     ValueError (bad or too deeply nested JSON), all dead-lettered: a message that can never be an event."""
+    if isinstance(raw, bytes) and not is_utf8(raw):
+        raise MalformedEvent("message body is not UTF-8")
     body = jsonsafe.loads(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("message is not a JSON object")
@@ -112,6 +141,8 @@ def decode(raw: str | bytes) -> HmppsEvent:
         body = jsonsafe.loads(body["Message"])
         if not isinstance(body, dict):
             raise MalformedEvent("SNS Message is not a JSON object")
+    if LONE_SURROGATE.search(json.dumps(body, ensure_ascii=False)):   # nothing could store or send it on
+        raise MalformedEvent("message holds an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is no character")
     return HmppsEvent.model_validate(body)
 
 

@@ -67,13 +67,14 @@ class ProbationEvents:
             raise MalformedEvent(row.last_error or "malformed")  # dead-lettered again, never silently
         if row.status != InboxStatus.received:
             return InboxStatus(row.status)  # a duplicate: applied, skipped or awaiting its retry already
-        return await self.process(row)
+        return await self.process(row, raw)
 
-    async def process(self, row) -> InboxStatus:
-        """Act on a kept message (first time, or a retry of an unresolved one)."""
+    async def process(self, row, raw: bytes | None = None) -> InboxStatus:
+        """Act on a kept message (first time, with its bytes as received: the inbox keeps text; or
+        a retry of an unresolved one)."""
         attempts = row.attempts + 1
         try:
-            event = decode(row.raw)
+            event = decode(row.raw if raw is None else raw)
         except DEAD_LETTER_ERRORS as exc:
             reason = describe_error(exc)
             await self._settle(row, InboxStatus.failed, attempts=attempts, error=reason)
