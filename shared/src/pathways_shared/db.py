@@ -41,6 +41,9 @@ def json_text(value: Any) -> str:
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     url = normalise_url(url)
     kwargs.setdefault("json_serializer", json_text)
+    # A failed statement's error is logged or printed: it must not carry the values being written
+    # (referral documents, sealed fields).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

@@ -97,3 +97,21 @@ async def test_sqlite_connections_share_one_memory_limit(sqlite_url, monkeypatch
     finally:
         await engine.dispose()
         sqlite3.connect(":memory:").execute(f"PRAGMA soft_heap_limit={limit * 2**20}")
+
+
+async def test_a_failed_statement_does_not_carry_the_values_it_was_writing(db_url):
+    """Such an error is logged, or printed by a command: the values are referral documents."""
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(insert(documents), [{"id": 1, "body": {"relationship": "mother"}}])
+        with pytest.raises(IntegrityError) as failed:
+            async with engine.begin() as conn:
+                await conn.execute(insert(documents), [{"id": 1, "body": {"relationship": "sister-in-law"}}])
+        assert "INSERT INTO documents" in str(failed.value)
+        assert "sister-in-law" not in str(failed.value)
+    finally:
+        await engine.dispose()

@@ -131,6 +131,9 @@ async def test_what_cannot_be_fed_is_refused_with_problems(api):
     for where in ("data", "params"):   # PostgreSQL text cannot hold a NUL: refused, not a 500
         nul = await client.post("/v1/probation/caseload", files=upload, **{where: {"organisation": "PS\x00Mersey"}})
         assert nul.status_code == 422 and paths(nul) == [("organisation", "control_character")]
+    for moment in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"):   # no case could be referred then
+        out_of_range = await client.post("/v1/probation/caseload", files=upload, params={"exported_at": moment})
+        assert out_of_range.status_code == 422 and paths(out_of_range) == [("query.exported_at", "datetime_out_of_range")]
     assert await stored(intake, feed_batches) == 1, "only the refused file is recorded"
     assert await stored(intake, referrals) == 0
     assert (await client.get("/v1/probation/batches/not-a-batch")).status_code == 404
@@ -229,5 +232,6 @@ async def test_a_file_name_with_control_characters_is_kept_printable(api):
     answer = await client.post("/v1/probation/caseload", content=body,
                                headers={"content-type": "multipart/form-data; boundary=b"})
     assert answer.status_code == 200, answer.text
+    assert answer.json()["source_name"] == "case\ufffdload\ufffd.csv", "answered as it is kept"
     batch = (await client.get(answer.json()["links"]["self"])).json()
     assert batch["source_name"] == "case\ufffdload\ufffd.csv" and batch["rows_read"] == 12

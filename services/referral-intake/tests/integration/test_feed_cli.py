@@ -134,3 +134,64 @@ def test_reports_that_fail_to_be_written_after_feeding_leave_the_summary_told(db
     assert f"batch {batch_id} was fed (completed), but its reports could not be written to {reports}" in printed.err
     assert f"/v1/probation/batches/{batch_id}/rejections" in printed.err
     assert asyncio.run(stored(db_url)) == (1, 10), "the batch stands"
+
+
+async def _fail_after(db_url: str, referrals_stored: int) -> None:
+    """A database that refuses any referral past the first few, as a full disk would mid-feed."""
+    engine = make_engine(db_url)
+    try:
+        await create_schema(engine)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "CREATE TRIGGER fill_up AFTER INSERT ON referrals "
+                f"WHEN (SELECT count(*) FROM referrals) > {referrals_stored} "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    finally:
+        await engine.dispose()
+
+
+def test_a_database_failing_mid_feed_is_told_plainly_and_the_chunks_before_it_stand(sqlite_url, tmp_path,
+                                                                                    secrets, capsys):
+    asyncio.run(_fail_after(sqlite_url, 5))
+    fed = main(["feed", "probation", str(EXAMPLE), "--database-url", sqlite_url, "--report-dir", str(tmp_path),
+                "--batch-size", "6"])
+    printed = capsys.readouterr()
+    assert fed == 2
+    assert printed.err.strip() == ("pathways feed: the intake database failed: database or disk is full. The "
+                                   "chunks committed before it stand; feeding the same export again finishes the job")
+    assert printed.out == ""
+    assert asyncio.run(stored(sqlite_url)) == (1, 5), "the first chunk's five cases stand, and the batch is kept"
+
+
+def test_a_database_that_cannot_be_opened_is_told_plainly(tmp_path, secrets, capsys):
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'intake.db'}"
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", missing, "--report-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("pathways feed: the intake database failed: unable to open database file.")
+
+
+@pytest.mark.parametrize("moment, told", [
+    ("yesterday", "'yesterday' is not an ISO 8601 time"),
+    ("2026-11-02T06:00:00", "give a time zone"),
+    ("0001-01-01T00:00:00Z", "out of range: too near the ends of the calendar to have a day in London"),
+    ("9999-12-31T23:59:59-05:00", "out of range: too near the ends of the calendar to have a day in London"),
+])
+def test_an_export_time_no_case_could_be_referred_at_is_refused_before_anything_is_fed(
+        sqlite_url, tmp_path, secrets, capsys, moment, told):
+    with pytest.raises(SystemExit) as refused:
+        main(["feed", "probation", str(EXAMPLE), "--database-url", sqlite_url, "--report-dir", str(tmp_path),
+              "--exported-at", moment])
+    assert refused.value.code == 2
+    assert f"argument --exported-at: {told}" in capsys.readouterr().err
+    assert asyncio.run(stored(sqlite_url)) == (0, 0)
+
+
+def test_an_export_listing_needs_in_another_order_changes_no_case(db_url, tmp_path, secrets, capsys):
+    reordered = tmp_path / "reordered.csv"
+    reordered.write_text(EXAMPLE.read_text().replace("housing;employment_training", "employment_training;housing")
+                         .replace("mental_health;substance_misuse", "substance_misuse;mental_health"))
+    feed = ["--database-url", db_url, "--report-dir", str(tmp_path), "--json"]
+    assert main(["feed", "probation", str(EXAMPLE), *feed]) == 1
+    capsys.readouterr()
+    assert main(["feed", "probation", str(reordered), *feed]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 10)

@@ -111,6 +111,8 @@ def walked(before: dict, after: dict, prefix: str = "") -> list[str]:
                           else walked(olds[ref], news[ref], f"{at}."))
         elif isinstance(old, dict) and isinstance(new, dict):
             paths += walked(old, new, f"{prefix}{key}.")
+        elif key == "needs" and isinstance(old, list) and isinstance(new, list):
+            paths += [f"{prefix}{key}"] if sorted(old) != sorted(new) else []
         elif old != new:
             paths.append(f"{prefix}{key}")
     return paths
@@ -124,3 +126,18 @@ def test_changed_fields_skips_only_what_is_equal():
                               (stored, {**stored, "family_members": list(reversed(stored.get("family_members", [])))}),
                               (stored, {**stored, "family_members": None}), ({**stored, "family_members": []}, stored)):
             assert changed_fields(before, after) == walked(before, after)
+
+
+def test_needs_told_in_another_order_are_not_a_change():
+    """An export may list a person's needs in any order: sending it again changes nothing."""
+    from pathways_intake.domain.changes import changed_fields
+    before = {"index_person": {"needs": ["housing", "mental_health"]}, "family_members": [
+        {"person_ref": "m1", "needs": ["finance", "housing"]}]}
+    reordered = {"index_person": {"needs": ["mental_health", "housing"]}, "family_members": [
+        {"person_ref": "m1", "needs": ["housing", "finance"]}]}
+    assert changed_fields(before, reordered) == []
+    other = {"index_person": {"needs": ["mental_health"]}, "family_members": [
+        {"person_ref": "m1", "needs": ["housing", "finance", "education"]}]}
+    assert changed_fields(before, other) == ["family_members[m1].needs", "index_person.needs"]
+    assert changed_fields(before, {"index_person": {"needs": None}, "family_members": before["family_members"]}) \
+        == ["index_person.needs"]

@@ -215,3 +215,54 @@ def test_a_line_too_long_to_be_a_row_is_quarantined_and_reading_goes_on(fmt):
     assert [r.result.referral is not None for r in rows] == [True, False, True]
     assert (rows[1].line, problems_of(rows[1])) == (3 if fmt is ExportFormat.csv else 2, {("(row)", "record_too_long")})
     assert len(rows[1].raw) <= RAW_KEPT_CHARS
+
+
+def test_a_cell_longer_than_the_csv_modules_default_limit_is_judged_by_the_contract():
+    """Past 128 KiB the csv module would call the row malformed; the contract says what is wrong."""
+    _, rows = read(csv_export(dict(ROW, given_name="x" * 200_000), ROW))
+    assert [r.line for r in rows] == [2, 3]
+    assert problems_of(rows[0]) == {("given_name", "string_too_long")}
+    assert rows[1].result.referral is not None
+
+
+@pytest.mark.parametrize("lines_of_address, chars_each", [(6, 30_000), (8, 40_000)])
+def test_a_row_broken_partway_through_its_lines_is_one_rejection_and_the_next_row_is_read(lines_of_address,
+                                                                                          chars_each):
+    """Cut off inside a quoted field (too long, here), the rest of the row is not read as rows of its own."""
+    address = "\n".join("B" * chars_each for _ in range(lines_of_address))
+    header, first = csv_export(ROW, columns=list(ROW)).splitlines()
+    text = f'{header},address\n{first},"{address}"\n{first.replace("x123456", "x123457")},\n'
+    _, rows = read(text)
+    broken = 1 + lines_of_address * (chars_each + 1) > MAX_RECORD_CHARS
+    assert [(r.line, problems_of(r)) for r in rows] == [
+        (2, {("(row)", "record_too_long")} if broken else {("address", "string_too_long")}),
+        (2 + lines_of_address, set())]
+    assert rows[1].result.crn == "X123457"
+
+
+def test_a_malformed_row_with_a_quoted_line_break_is_one_rejection():
+    header, first = csv_export(ROW, columns=list(ROW)).splitlines()
+    text = f'{header},address\n{first},"1 Dock Road"x "and\nmore"\n{first.replace("x123456", "x123457")},\n'
+    _, rows = read(text)
+    assert [(r.line, problems_of(r)) for r in rows] == [(2, {("(row)", "malformed_csv")}), (4, set())]
+    assert rows[0].raw.endswith('more"\n')
+
+
+def test_a_quoted_cell_too_long_to_keep_on_one_line_ends_its_row_where_its_line_ends():
+    """The closing quote is in the part of the line thrown away: it still counts."""
+    _, rows = read(csv_export(ROW, dict(ROW, address="x, " * MAX_RECORD_CHARS), ROW, columns=list(ROW) + ["address"]))
+    assert [(r.line, r.result.referral is not None) for r in rows] == [(2, True), (3, False), (4, True)]
+
+
+def test_blank_lines_before_the_header_are_passed_over_and_a_file_of_them_has_no_header():
+    export, rows = read("\n \r\n" + csv_export(ROW))
+    assert export.file_problems == [] and not export.refused
+    assert [(r.line, r.result.referral is not None) for r in rows] == [(4, True)], "lines as the file numbers them"
+    export, rows = read("\n\n  \n")
+    assert export.refused and rows == []
+    assert [(p["field"], p["type"]) for p in export.file_problems] == [("(header)", "empty_export")]
+
+
+def test_a_family_member_that_is_not_an_object_is_named_as_the_member():
+    _, [row] = read(json.dumps(jsonl_object(family_members=[1, "x", None])) + "\n", ExportFormat.jsonl)
+    assert problems_of(row) == {(f"family_members[{i}]", "model_type") for i in range(3)}

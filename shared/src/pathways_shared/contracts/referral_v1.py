@@ -111,14 +111,19 @@ def _has_a_london_day(moment: datetime) -> datetime:
     try:
         moment.astimezone(LONDON)
     except OverflowError:
-        raise PydanticCustomError("datetime_out_of_range", "referred_at is out of range") from None
+        raise PydanticCustomError("datetime_out_of_range", "out of range: too near the ends of the calendar "
+                                  "to have a day in London") from None
     return moment
+
+
+# When a household was referred (also when a caseload export was made, which is its cases' referral time).
+ReferredAt = Annotated[AwareDatetime, AfterValidator(_has_a_london_day)]
 
 
 class HouseholdReferral(Strict):
     schema_version: Literal["1"]
     referral_id: uuid.UUID | None = None
-    referred_at: Annotated[AwareDatetime, AfterValidator(_has_a_london_day)]
+    referred_at: ReferredAt
     source: Source
     index_person: IndexPerson
     family_members: list[FamilyMember] = Field(default_factory=list, max_length=40)

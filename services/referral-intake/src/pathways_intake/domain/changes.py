@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 
+# Lists whose order says nothing: the same items in another order are not a change.
+UNORDERED = frozenset({"needs"})
+
+
 def changed_fields(before: dict, after: dict, prefix: str = "") -> list[str]:
     """Paths that differ. Family members are matched by person_ref, not position, so a reordered
     export is not a change; an added or removed member is reported by its person_ref."""
@@ -10,6 +14,8 @@ def changed_fields(before: dict, after: dict, prefix: str = "") -> list[str]:
         path = f"{prefix}{key}"
         old, new = before.get(key), after.get(key)
         if old == new:  # nothing below differs either (one comparison, not a walk)
+            continue
+        if key in UNORDERED and _same_items(old, new):
             continue
         if key == "family_members" and isinstance(old, list | None) and isinstance(new, list | None):
             paths += _members(old or [], new or [], path)
@@ -32,3 +38,8 @@ def _members(before: list[dict], after: list[dict], path: str) -> list[str]:
         else:
             paths += changed_fields(old[ref], new[ref], f"{path}[{ref}].")
     return paths
+
+
+def _same_items(old, new) -> bool:
+    return (isinstance(old, list) and isinstance(new, list)
+            and sorted(old, key=repr) == sorted(new, key=repr))

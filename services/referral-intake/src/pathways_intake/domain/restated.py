@@ -6,14 +6,14 @@ from __future__ import annotations
 from pydantic import TypeAdapter, ValidationError
 
 from pathways_shared.contracts.problems import household_errors
-from pathways_shared.contracts.referral_v1 import HouseholdReferral, Source
+from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferredAt, Source
 
 from .changes import changed_fields
 from .referrals import stored_document
 
 # Fields a repeated feed is allowed to restate differently without the case having changed.
 NOT_A_CHANGE = ("referred_at", "source")
-_REFERRED_AT = TypeAdapter(HouseholdReferral.model_fields["referred_at"].annotation)
+_REFERRED_AT = TypeAdapter(ReferredAt)
 
 
 def restated(stored: dict, referral: HouseholdReferral) -> tuple[dict, list[str]]:

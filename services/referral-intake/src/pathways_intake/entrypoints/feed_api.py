@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime
 
 from pathways_shared import jsonsafe
+from pathways_shared.contracts.referral_v1 import ReferredAt
 from pathways_shared.http import BodyLimit
 
 from ..bootstrap import Intake
@@ -57,7 +57,7 @@ def _links(batch_id: uuid.UUID) -> dict:
         **{kind: {"schema": {"type": "string"}} for kind in CONTENT_TYPES}}}})
 async def feed_caseload(request: Request, format: ExportFormat | None = None,
                         organisation: str | None = Query(None, max_length=batches.ORGANISATION_MAX_CHARS),
-                        exported_at: AwareDatetime | None = None, intake: Intake = Depends(current_intake)):
+                        exported_at: ReferredAt | None = None, intake: Intake = Depends(current_intake)):
     """Feed a caseload export: a multipart upload (field `file`), or the export itself as the body
     (text/csv or application/x-ndjson). Answers the batch summary and its first rejections."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:

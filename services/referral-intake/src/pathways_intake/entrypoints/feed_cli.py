@@ -8,7 +8,8 @@ summary and id are printed first, then what could not be written (the report can
 HTTP). Rejections are settled over HTTP (resubmit or resolve a line); this command has no way to.
 
 Exit status: 0 every row applied; 1 done, but rows were quarantined or the file has problems
-(someone must look); 2 the file was refused, could not be fed, or its reports could not be written.
+(someone must look); 2 the file was refused, could not be fed (the database failed, which is told
+without any statement or value), or its reports could not be written.
 """
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from pathways_shared.contracts.referral_v1 import ReferredAt
 
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
 from ..feed.batches import ORGANISATION_MAX_CHARS, OrganisationRefused, export_organisation
@@ -30,6 +34,7 @@ from ..feed.rows import ExportContext
 from ..feed.service import CHUNK_ROWS, CaseloadFeed
 
 FORMATS = [f.value for f in ExportFormat]
+_REFERRED_AT = TypeAdapter(ReferredAt)
 
 
 def register(subparsers) -> None:
@@ -59,10 +64,16 @@ def register(subparsers) -> None:
 
 
 def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-11-02T06:00:00Z") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-02T06:00:00Z")
-    return moment
+    try:   # every case it refers would be refused for it
+        return _REFERRED_AT.validate_python(moment)
+    except ValidationError as invalid:
+        raise argparse.ArgumentTypeError(invalid.errors()[0]["msg"]) from None
 
 
 def _organisation(text: str) -> str | None:
@@ -87,7 +98,12 @@ def feed_probation(args) -> int:
         print(f"pathways feed: --report-dir {args.report_dir}: no report can be written there "
               f"({_why(unwritable)}); nothing was fed", file=sys.stderr)
         return 2
-    summary, reports, unwritten = asyncio.run(_feed(settings, args))
+    try:
+        summary, reports, unwritten = asyncio.run(_feed(settings, args))
+    except SQLAlchemyError as failed:
+        print(f"pathways feed: the intake database failed: {_database_problem(failed)}. The chunks committed "
+              "before it stand; feeding the same export again finishes the job", file=sys.stderr)
+        return 2
     print(json.dumps(summary.as_dict(), indent=2) if args.json else "\n".join(summary.lines()))
     for path in reports:
         print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
@@ -117,6 +133,14 @@ async def _feed(settings: IntakeSettings, args):
             return summary, [], unwritten
     finally:
         await intake.engine.dispose()
+
+
+def _database_problem(error: SQLAlchemyError) -> str:
+    """The driver's own first line ("database is locked", "connection refused"), never a statement
+    or its values."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    return lines[0][:300]
 
 
 def _why(error: OSError) -> str:

@@ -47,11 +47,12 @@ def export_organisation(value: str | None) -> str | None:
 
 
 async def start(engine: AsyncEngine, summary: BatchSummary, organisation: str | None) -> None:
+    # Only a label for people to recognise the file by: kept printable rather than refused, and
+    # told as kept (in the summary answered too).
+    summary.source_name = CONTROL_CHARACTERS.sub("\ufffd", summary.source_name or "")[:200] or None
     async with engine.begin() as conn:
         await conn.execute(feed_batches.insert().values(
-            batch_id=summary.batch_id,
-            # Only a label for people to recognise the file by: kept printable rather than refused.
-            source_name=CONTROL_CHARACTERS.sub("\ufffd", summary.source_name or "")[:200] or None,
+            batch_id=summary.batch_id, source_name=summary.source_name,
             format=summary.format, organisation=organisation, exported_at=summary.exported_at,
             started_at=summary.started_at, status=summary.status, summary=summary.counts()))
 

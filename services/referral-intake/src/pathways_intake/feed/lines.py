@@ -33,13 +33,14 @@ class RecordRunsOn(Exception):
 
 
 class RecordLines:
-    """The file's lines for the csv module, remembering where each record starts and its text."""
+    """The file's lines for the csv module, remembering where each record starts, its text, and
+    how many quote characters it holds (odd: a quoted field is still open)."""
 
     def __init__(self, handle: TextIO):
-        self.handle, self.number, self.first, self.parts, self.size = handle, 0, 1, [], 0
+        self.handle, self.number, self.first, self.parts, self.size, self.quotes = handle, 0, 1, [], 0, 0
 
     def start_record(self) -> None:
-        self.first, self.parts, self.size = self.number + 1, [], 0
+        self.first, self.parts, self.size, self.quotes = self.number + 1, [], 0, 0
 
     def text(self) -> str:
         return "".join(self.parts)[:RAW_KEPT_CHARS]
@@ -50,22 +51,42 @@ class RecordLines:
     def __next__(self) -> str:
         if self.number - self.first + 1 >= MAX_RECORD_LINES:
             raise RecordRunsOn(f"a row runs over more than {MAX_RECORD_LINES} lines (a quote left open?)")
-        line = read_line(self.handle)
+        line = self._take()
         if not line:
             raise StopIteration
-        self.number += 1
-        if self.size < RAW_KEPT_CHARS:
-            self.parts.append(line)
-        self.size += len(line)
         if self.size > MAX_RECORD_CHARS:
             raise RecordTooLong(f"a row is longer than {MAX_RECORD_CHARS} characters")
+        return line
+
+    def finish_broken_record(self) -> None:
+        """After a row that could not be read partway through: read on to its end, where its quoted
+        field closes, so that the rest of it is not taken for rows of its own. Within
+        MAX_RECORD_LINES, as any row."""
+        while self.quotes % 2 and self.number - self.first + 1 < MAX_RECORD_LINES and self._take():
+            pass
+
+    def _take(self) -> str:
+        line, quotes_cut = _read_line(self.handle)
+        if line:
+            self.number += 1
+            if self.size < RAW_KEPT_CHARS:
+                self.parts.append(line)
+            self.size += len(line)
+            self.quotes += line.count('"') + quotes_cut
         return line
 
 
 def read_line(handle: TextIO) -> str:
     """One line, or its first MAX_RECORD_CHARS characters (the rest is read and thrown away)."""
-    line = handle.readline(MAX_RECORD_CHARS + 1)
+    return _read_line(handle)[0]
+
+
+def _read_line(handle: TextIO) -> tuple[str, int]:
+    """read_line, and how many quote characters were in what it threw away."""
+    line, quotes_cut = handle.readline(MAX_RECORD_CHARS + 1), 0
     if len(line) > MAX_RECORD_CHARS and not line.endswith(("\n", "\r")):
-        while (rest := handle.readline(MAX_RECORD_CHARS)) and not rest.endswith(("\n", "\r")):
-            pass
-    return line
+        while (rest := handle.readline(MAX_RECORD_CHARS)):
+            quotes_cut += rest.count('"')
+            if rest.endswith(("\n", "\r")):
+                break
+    return line, quotes_cut

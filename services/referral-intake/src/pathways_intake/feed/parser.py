@@ -61,12 +61,19 @@ def _unreadable(line: int, raw: str, kind: str, reason: str) -> ExportRow:
     return ExportRow(line, as_read(raw), RowResult(None, None, [problem(UNREADABLE, kind, reason)]))
 
 
+# A cell may be as long as a whole row (the csv module's default stops at 128 KiB, before the
+# row's limit and the contract's own limits on each field could say what is wrong).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS))
+
+
 def _read_csv(handle: TextIO, context: ExportContext) -> ExportFile:
     lines = RecordLines(handle)
     reader = csv.reader(lines, strict=True)
     header, unreadable = [], None
     try:
         header = next(reader)
+        while len(header) <= 1 and not "".join(header).strip():   # blank lines before the header
+            header = next(reader)
     except StopIteration:
         return _refused(ExportFormat.csv, [problem("(header)", "empty_export", "the export has no header line")])
     except (csv.Error, RecordRunsOn, RecordTooLong) as exc:
@@ -102,11 +109,13 @@ def _csv_rows(reader, lines: RecordLines, columns: list[str], context: ExportCon
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, RecordRunsOn) as exc:
+        except RecordRunsOn as exc:   # the lines after it are read as rows again
             yield _unreadable(lines.first, lines.text(), "malformed_csv", str(exc))
             continue
-        except RecordTooLong as exc:   # as a JSONL line would be
-            yield _unreadable(lines.first, lines.text(), "record_too_long", str(exc))
+        except (csv.Error, RecordTooLong) as exc:   # too long: as a JSONL line would be
+            lines.finish_broken_record()
+            kind = "record_too_long" if isinstance(exc, RecordTooLong) else "malformed_csv"
+            yield _unreadable(lines.first, lines.text(), kind, str(exc))
             continue
         raw = lines.text()
         if not any(cell.strip() for cell in cells):

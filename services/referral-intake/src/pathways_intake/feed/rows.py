@@ -110,6 +110,8 @@ def _validated(crn_value, noms, organisation, index: dict, members, context: Exp
 
 
 def _named(found, groups: list[int] | None) -> dict:
+    if found.type == "model_type" and len(found.loc) == 2 and found.loc[0] == "family_members":  # JSONL only
+        return problem(f"family_members[{found.loc[1]}]", "model_type", "a family member is a JSON object")
     column = column_for(found.loc, groups)
     if column.endswith("email") and found.type == "value_error":  # its message may quote the address
         return problem(column, "email", "not a valid email address")
