@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from .broker.topics import dead_letter_topic
 from .db import plumbing_metadata
 from .events import DomainEvent, MalformedEvent
-from .jsonsafe import JSONTooDeep
+from .jsonsafe import JSONTooDeep, JSONUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ FORGET_BATCH = 1000  # records deleted a transaction, so forgetting never holds 
 
 # Errors that mean the message itself is at fault, so retrying it can never help.
 DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (
-    MalformedEvent, ValidationError, json.JSONDecodeError, JSONTooDeep, UnicodeDecodeError,
+    MalformedEvent, ValidationError, json.JSONDecodeError, JSONTooDeep, JSONUnreadable, UnicodeDecodeError,
 )
 
 

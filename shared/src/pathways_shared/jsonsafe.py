@@ -17,6 +17,10 @@ class JSONTooDeep(ValueError):
     pass
 
 
+class JSONUnreadable(ValueError):
+    """What the standard decoder refuses other than as bad syntax: a number over 4300 digits."""
+
+
 class RepeatedName(ValueError):
     """An object naming a member twice: json keeps the last, so what was meant cannot be told."""
 
@@ -39,6 +43,10 @@ def loads(data: str | bytes | bytearray, *, unique_names: bool = False) -> Any:
         value = json.loads(data, object_pairs_hook=_unique) if unique_names else json.loads(data)
     except RecursionError:
         raise JSONTooDeep(f"JSON nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        if type(exc) is not ValueError:   # bad syntax, bytes not UTF-8, a repeated name: as raised
+            raise
+        raise JSONUnreadable(str(exc).split(";")[0]) from None
     if _depth(value) > MAX_DEPTH:
         raise JSONTooDeep(f"JSON nested more than {MAX_DEPTH} levels deep")
     return value

@@ -163,10 +163,12 @@ def test_a_database_failing_mid_feed_is_told_plainly_and_the_chunks_before_it_st
     assert asyncio.run(stored(sqlite_url)) == (1, 5), "the first chunk's five cases stand, and the batch is kept"
 
 
-def test_a_database_that_cannot_be_opened_is_told_plainly(tmp_path, secrets, capsys):
+def test_a_database_that_cannot_be_opened_is_told_plainly(tmp_path):
     missing = f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'intake.db'}"
-    assert main(["feed", "probation", str(EXAMPLE), "--database-url", missing, "--report-dir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.startswith("pathways feed: the intake database failed: unable to open database file.")
+    told = pathways("feed", "probation", str(EXAMPLE), "--database-url", missing, "--report-dir", str(tmp_path))
+    assert told.returncode == 2 and told.stdout == ""
+    assert told.stderr == ("pathways feed: the intake database failed: unable to open database file. The chunks "
+                           "committed before it stand; feeding the same export again finishes the job\n")
 
 
 @pytest.mark.parametrize("moment, told", [
@@ -195,3 +197,28 @@ def test_an_export_listing_needs_in_another_order_changes_no_case(db_url, tmp_pa
     assert main(["feed", "probation", str(reordered), *feed]) == 1
     summary = json.loads(capsys.readouterr().out)
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 10)
+
+
+async def _refuse_referrals_quoting_them(db_url: str) -> None:
+    """PostgreSQL refusing a referral with a data error whose message quotes what was written."""
+    engine = make_engine(db_url)
+    try:
+        await create_schema(engine)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'cannot store %%', NEW.document USING ERRCODE = '22000'; END $$")
+            await conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON referrals "
+                                       "FOR EACH ROW EXECUTE FUNCTION refuse()")
+    finally:
+        await engine.dispose()
+
+
+def test_a_postgresql_error_that_could_quote_a_value_is_told_by_its_kind_only(pg_schema_url, tmp_path, secrets,
+                                                                              capsys):
+    asyncio.run(_refuse_referrals_quoting_them(pg_schema_url))
+    assert main(["feed", "probation", str(EXAMPLE), "--database-url", pg_schema_url,
+                 "--report-dir", str(tmp_path)]) == 2
+    told = capsys.readouterr().err
+    assert told.startswith("pathways feed: the intake database failed: DataException (SQLSTATE 22000). ")
+    assert "index_person" not in told and "partner" not in told

@@ -124,7 +124,11 @@ async def test_malformed_messages_are_dead_lettered_and_consumption_carries_on(s
                  b'[{"type": "CRN", "value": "L453621"}]}}',
                  b'{"eventType": "prison-offender-events.prisoner.released", "version": 1, '
                  b'"occurredAt": "2024-02-01T09:00:00Z", "description": "caf\xe9", "personReference": '
-                 b'{"identifiers": [{"type": "CRN", "value": "L453621"}]}}']
+                 b'{"identifiers": [{"type": "CRN", "value": "L453621"}]}}',
+                 b'{"eventType": "prison-offender-events.prisoner.released", "version": 1, '
+                 b'"occurredAt": "0001-01-03T12:00:00Z", "personReference": {"identifiers": '
+                 b'[{"type": "CRN", "value": "L453621"}]}}',
+                 b'{"eventType": "x", "version": 1, "n": 1' + b"1" * 5000 + b"}"]
     good = samples.one_line(samples.sample("licence-activated-cvl.json", shared_dir))
     async with running_subscriber(settings) as intake:
         topic, servers = settings.hmpps_events_topic, settings.kafka_bootstrap_servers

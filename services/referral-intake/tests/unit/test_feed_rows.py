@@ -242,10 +242,11 @@ def test_a_row_broken_partway_through_its_lines_is_one_rejection_and_the_next_ro
 
 def test_a_malformed_row_with_a_quoted_line_break_is_one_rejection():
     header, first = csv_export(ROW, columns=list(ROW)).splitlines()
-    text = f'{header},address\n{first},"1 Dock Road"x "and\nmore"\n{first.replace("x123456", "x123457")},\n'
+    text = (f'{header},address,postcode\n{first},"1 Dock Road"x,"L4\n2ZZ"\n'
+            f'{first.replace("x123456", "x123457")},,\n')
     _, rows = read(text)
     assert [(r.line, problems_of(r)) for r in rows] == [(2, {("(row)", "malformed_csv")}), (4, set())]
-    assert rows[0].raw.endswith('more"\n')
+    assert rows[0].raw.endswith('2ZZ"\n')
 
 
 def test_a_quoted_cell_too_long_to_keep_on_one_line_ends_its_row_where_its_line_ends():
@@ -266,3 +267,27 @@ def test_blank_lines_before_the_header_are_passed_over_and_a_file_of_them_has_no
 def test_a_family_member_that_is_not_an_object_is_named_as_the_member():
     _, [row] = read(json.dumps(jsonl_object(family_members=[1, "x", None])) + "\n", ExportFormat.jsonl)
     assert problems_of(row) == {(f"family_members[{i}]", "model_type") for i in range(3)}
+
+
+def test_a_quote_inside_an_unquoted_cell_of_a_broken_row_does_not_take_the_rows_after_it():
+    header, first = csv_export(ROW, columns=list(ROW)).splitlines()
+    good = [first.replace("x123456", f"x1235{i:02d}") for i in range(60)]
+    text = "\n".join([f"{header},address", f'{first},"1 Dock"x 5" tall', *(f"{g}," for g in good)]) + "\n"
+    _, rows = read(text)
+    assert [(r.line, problems_of(r)) for r in rows[:2]] == [(2, {("(row)", "malformed_csv")}), (3, set())]
+    assert len(rows) == 61
+
+
+def test_sixty_blank_lines_before_the_header_are_still_only_blank_lines():
+    export, rows = read("\n" * 60 + csv_export(ROW))
+    assert not export.refused and [r.line for r in rows] == [62]
+
+
+@pytest.mark.parametrize("text, quoted, ends_open", [
+    ('a,"b,c",d\n', False, False), ('a,"b\n', False, True), ('a,b"c,"d""\n', False, True),
+    ('a,"""x"""\n', False, False), ('a,""\n', False, False), ('x",y\n', True, False), ('x"",y\n', True, True),
+    ('a,5" tall\n', False, False), ('"\r\n', False, True),
+])
+def test_whether_a_line_leaves_a_quoted_cell_open_is_read_as_the_csv_module_reads_it(text, quoted, ends_open):
+    from pathways_intake.feed.lines import ends_in_quoted_cell
+    assert ends_in_quoted_cell(text, quoted) is ends_open

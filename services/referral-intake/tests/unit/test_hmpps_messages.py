@@ -18,6 +18,7 @@ from pathways_intake.hmpps.stages import CaseStage
 from pathways_intake.hmpps.wiring import case_source_from
 from pathways_shared.contracts.vocabulary import Stage
 from pathways_shared.events import MalformedEvent
+from pathways_shared.jsonsafe import JSONUnreadable
 from pathways_shared.testing.fixtures import required_missing
 
 ALL = [*samples.ACTED_ON_SAMPLES, samples.NOT_ACTED_ON_SAMPLE]
@@ -98,12 +99,17 @@ def test_empty_fields_written_as_null_are_fields_not_given():
     # Outside the calendar once in UTC, or as a London date: nothing could store it.
     (b'{"eventType": "x", "version": 1, "occurredAt": "0001-01-01T00:30:00+01:00"}', ValidationError),
     (b'{"eventType": "x", "version": 1, "occurredAt": "9999-12-31T23:30:00-01:00"}', ValidationError),
+    (b'{"eventType": "x", "version": 1, "occurredAt": "0001-01-03T12:00:00Z"}', ValidationError),  # a week on
+    (b'{"eventType": "x", "version": 1, "occurredAt": "2024-02-01T09:00:00Z", "n": 1' + b"1" * 5000 + b"}",
+     JSONUnreadable),
+    # Read as the inbox keeps them, not as json would guess from the bytes: not JSON.
+    ("\ufeff{}".encode(), json.JSONDecodeError), ('{"eventType": "x"}'.encode("utf-16-le"), json.JSONDecodeError),
     # Half a UTF-16 pair is no character: in the event, or in an SNS notification's Message.
     (b'{"eventType": "odd.\\ud800.type", "version": 1, "occurredAt": "2024-02-01T09:00:00Z"}', MalformedEvent),
     (b'{"Type": "Notification", "MessageId": "m", "Message": "{\\"eventType\\": \\"x\\", \\"version\\": 1, '
      b'\\"occurredAt\\": \\"2024-02-01T09:00:00Z\\", \\"description\\": \\"\\\\udc80\\"}"}', MalformedEvent),
     (b'{"eventType": "x", "version": 1, "occurredAt": "2024-02-01T09:00:00Z", "description": "caf\xe9"}',
-     MalformedEvent),   # not UTF-8
+     UnicodeDecodeError),   # not UTF-8 (dead-lettered as such)
 ])
 def test_malformed_messages_are_refused_with_a_reason(body, error):
     with pytest.raises(error):

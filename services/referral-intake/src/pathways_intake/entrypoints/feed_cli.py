@@ -137,8 +137,12 @@ async def _feed(settings: IntakeSettings, args):
 
 def _database_problem(error: SQLAlchemyError) -> str:
     """The driver's own first line ("database is locked", "connection refused"), never a statement
-    or its values."""
+    or its values: for PostgreSQL's data and integrity errors, whose message may quote the value,
+    only their kind."""
     cause = getattr(error, "orig", None) or error
+    state = getattr(cause, "sqlstate", None) or ""
+    if state[:2] in ("22", "23"):
+        return f"{type(cause).__name__} (SQLSTATE {state})"
     lines = str(cause).strip().splitlines() or [type(cause).__name__]
     return lines[0][:300]
 

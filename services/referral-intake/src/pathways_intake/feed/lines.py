@@ -60,10 +60,18 @@ class RecordLines:
 
     def finish_broken_record(self) -> None:
         """After a row that could not be read partway through: read on to its end, where its quoted
-        field closes, so that the rest of it is not taken for rows of its own. Within
-        MAX_RECORD_LINES, as any row."""
-        while self.quotes % 2 and self.number - self.first + 1 < MAX_RECORD_LINES and self._take():
-            pass
+        cell closes, so that the rest of it is not taken for rows of its own. Within
+        MAX_RECORD_LINES, as any row.
+
+        Whether a cell is still open is read as the csv module reads it while the row's text is all
+        kept; past RAW_KEPT_CHARS (a row too long, say), by the parity of its quote characters,
+        which a quote written inside an unquoted cell can mislead (the 50-line bound still holds)."""
+        text = "".join(self.parts)
+        whole = self.size <= RAW_KEPT_CHARS and len(text) == self.size   # nothing cut or left out
+        open_cell = ends_in_quoted_cell(text) if whole else self.quotes % 2 == 1
+        while open_cell and self.number - self.first + 1 < MAX_RECORD_LINES and (line := self._take()):
+            whole = whole and len(line) <= MAX_RECORD_CHARS
+            open_cell = ends_in_quoted_cell(line, quoted=True) if whole else self.quotes % 2 == 1
 
     def _take(self) -> str:
         line, quotes_cut = _read_line(self.handle)
@@ -74,6 +82,30 @@ class RecordLines:
             self.size += len(line)
             self.quotes += line.count('"') + quotes_cut
         return line
+
+
+_CSV_MARKS = re.compile('["\n\r,]')
+
+
+def ends_in_quoted_cell(text: str, quoted: bool = False) -> bool:
+    """Whether CSV text leaves a quoted cell open (`quoted`: it starts inside one). A quote opens a
+    cell only at the cell's start; inside one, "" is a quote and a lone " closes it."""
+    cell_start, escaped = 0, -1
+    for mark in _CSV_MARKS.finditer(text):
+        at, char = mark.start(), mark.group()
+        if at == escaped:
+            continue
+        if quoted:
+            if char == '"':
+                if text.startswith('"', at + 1):
+                    escaped = at + 1
+                else:
+                    quoted = False
+        elif char == '"':
+            quoted = at == cell_start
+        else:
+            cell_start = at + 1
+    return quoted
 
 
 def read_line(handle: TextIO) -> str:

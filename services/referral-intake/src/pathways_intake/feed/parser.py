@@ -73,6 +73,7 @@ def _read_csv(handle: TextIO, context: ExportContext) -> ExportFile:
     try:
         header = next(reader)
         while len(header) <= 1 and not "".join(header).strip():   # blank lines before the header
+            lines.start_record()
             header = next(reader)
     except StopIteration:
         return _refused(ExportFormat.csv, [problem("(header)", "empty_export", "the export has no header line")])

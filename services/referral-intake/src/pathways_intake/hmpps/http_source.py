@@ -52,8 +52,8 @@ class HttpCaseSource:
         async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
             for url in self.urls(identifiers):
                 try:   # httpx's timeout bounds each read: a server trickling bytes would hold the consumer
-                    response = await asyncio.wait_for(client.get(url, headers={"Accept": "application/json"}),
-                                                      self.timeout)
+                    async with asyncio.timeout(self.timeout):
+                        response = await client.get(url, headers={"Accept": "application/json"})
                 except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:  # the URL names the person
                     raise CaseSourceUnavailable(f"case API unreachable ({type(exc).__name__})") from None
                 if response.status_code == 404:

@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,15 +20,8 @@ from pathways_shared.events import MalformedEvent
 
 LONDON = ZoneInfo("Europe/London")
 MAX_MESSAGE_ID = 100  # the inbox key's width; a longer MessageId is not an SNS one
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")   # half a UTF-16 pair, as a JSON escape may leave one
-
-
-def is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 class _Tolerant(BaseModel):
@@ -40,28 +33,28 @@ class HmppsIdentifier(_Tolerant):
     value: str
 
 
-def _none_given(value):  # publishers that write out empty fields send null
-    return {} if value is None else value
+def _none_given(value, empty):  # publishers that write out empty fields send null
+    return empty if value is None else value
 
 
-def _on_the_calendar(moment: datetime) -> datetime:
-    """Stored in UTC and read as a London date: a moment too near the calendar's ends has neither."""
-    try:
-        moment.astimezone(UTC), moment.astimezone(LONDON)
-    except OverflowError:
-        raise PydanticCustomError("datetime_out_of_range", "out of range: too near the ends of the calendar") from None
+def _a_time_events_happen(moment: datetime) -> datetime:
+    """Stored in UTC and read as a London date, with a week either side (stages.SAME_RELEASE): a
+    moment outside these years has no such date, and none is a time an event happened."""
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise PydanticCustomError("datetime_out_of_range", f"out of range: not between {EARLIEST_YEAR} and "
+                                  f"{LATEST_YEAR}")
     return moment
 
 
 class HmppsPersonReference(_Tolerant):
-    identifiers: Annotated[list[HmppsIdentifier], BeforeValidator(lambda v: [] if v is None else v)] = Field(
+    identifiers: Annotated[list[HmppsIdentifier], BeforeValidator(lambda v: _none_given(v, []))] = Field(
         default_factory=list)
 
 
 class HmppsEvent(_Tolerant):
     eventType: str = Field(min_length=1)   # any length: a type not acted on is skipped, whatever it is
     version: int
-    occurredAt: Annotated[AwareDatetime, AfterValidator(_on_the_calendar)]
+    occurredAt: Annotated[AwareDatetime, AfterValidator(_a_time_events_happen)]
     description: str | None = None
     detailUrl: str | None = None
     additionalInformation: dict[str, Any] = Field(default_factory=dict)
@@ -70,7 +63,7 @@ class HmppsEvent(_Tolerant):
     @field_validator("additionalInformation", mode="before")
     @classmethod
     def _null_is_none_given(cls, value):
-        return _none_given(value)
+        return _none_given(value, {})
 
     def occurred_on(self) -> date:
         """The calendar date it happened in England, where a release date is a London date."""
@@ -130,8 +123,8 @@ def identify(raw: bytes) -> Identified:
 def decode(raw: str | bytes) -> HmppsEvent:
     """The event, unwrapped from SNS when wrapped. Raises MalformedEvent, ValidationError or
     ValueError (bad or too deeply nested JSON), all dead-lettered: a message that can never be an event."""
-    if isinstance(raw, bytes) and not is_utf8(raw):
-        raise MalformedEvent("message body is not UTF-8")
+    if isinstance(raw, bytes):   # as the inbox keeps it: json would also take UTF-16 bytes
+        raw = raw.decode("utf-8")   # UnicodeDecodeError: dead-lettered
     body = jsonsafe.loads(raw)
     if not isinstance(body, dict):
         raise MalformedEvent("message is not a JSON object")
