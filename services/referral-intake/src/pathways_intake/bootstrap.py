@@ -55,6 +55,11 @@ class IntakeSettings(Settings):
     # How often the running intake purges what is past its retention period (service_layer.retention).
     retention_poll_seconds: float = Field(86_400.0, gt=0)
 
+    @field_validator("probation_case_source", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):   # PROBATION_CASE_SOURCE= in an env file: no source, as unset
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("master_key")
     @classmethod
     def _a_real_key(cls, value: SecretStr) -> SecretStr:

@@ -94,10 +94,13 @@ async def test_a_rejected_line_is_corrected_resubmitted_or_resolved(api):
     repeated = await client.post(f"{rejections}/7", content=twice, headers={"content-type": "application/json"})
     assert repeated.status_code == 422 and paths(repeated) == [("(body)", "repeated_name")]
     assert "'stage'" in repeated.json()["problems"][0]["message"]
-    fixed = await client.post(f"{rejections}/7", json=dict(example_row(7), stage="custody"))
+    fixed = await client.post(f"{rejections}/7", json={k.upper(): v for k, v in dict(example_row(7),
+                                                                                    stage="custody").items()})
     assert fixed.status_code == 200, fixed.text
     assert fixed.json() | {"referral_id": None} == {"line": 7, "status": "resubmitted", "referral_id": None,
                                                   "outcome": "created", "revision": 1, "changed_fields": []}
+    assert (await client.post(f"{rejections}/12", json={"CRN": "X900012", " crn": "X900012"})).json()[
+        "problems"][0] == {"path": "crn", "type": "duplicate_column", "message": "the column appears more than once"}
     resolved = await client.post(f"{rejections}/12/resolve")
     assert resolved.json() == {"line": 12, "status": "resolved"}
     summary = (await client.get(batch["links"]["self"])).json()
@@ -126,6 +129,9 @@ async def test_what_cannot_be_fed_is_refused_with_problems(api):
     long_name = await client.post("/v1/probation/caseload", files=upload, data={"organisation": "O" * 201})
     assert long_name.status_code == 422 and paths(long_name) == [("organisation", "string_too_long")]
     assert "200" in long_name.json()["problems"][0]["message"]
+    gzipped = await client.post("/v1/probation/caseload", content=b"\x1f\x8b\x08\x00",
+                                headers={"content-type": "text/csv", "content-encoding": "gzip"})
+    assert gzipped.status_code == 415 and paths(gzipped) == [("content-encoding", "unsupported_media_type")]
     too_long_query = await client.post("/v1/probation/caseload", params={"organisation": "O" * 201}, files=upload)
     assert too_long_query.status_code == 422
     for where in ("data", "params"):   # PostgreSQL text cannot hold a NUL: refused, not a 500
@@ -235,3 +241,13 @@ async def test_a_file_name_with_control_characters_is_kept_printable(api):
     assert answer.json()["source_name"] == "case\ufffdload\ufffd.csv", "answered as it is kept"
     batch = (await client.get(answer.json()["links"]["self"])).json()
     assert batch["source_name"] == "case\ufffdload\ufffd.csv" and batch["rows_read"] == 12
+
+
+async def test_a_multipart_parts_content_type_says_its_format_when_no_format_is_asked(api):
+    client, _ = api
+    line = json.dumps({"crn": "X900051", "age_years": 30, "sex": "male", "local_authority": "sefton",
+                       "stage": "custody"})
+    answer = await client.post("/v1/probation/caseload", files={
+        "file": ("caseload.txt", line.encode() + b"\n", "application/x-ndjson")})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["format"], answer.json()["created"]) == ("jsonl", 1)

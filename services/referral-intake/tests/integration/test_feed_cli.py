@@ -114,6 +114,11 @@ def test_an_organisation_too_long_to_keep_is_refused_before_anything_is_fed(db_u
                  "--organisation", " " + "O" * 200 + " "]) == 1, "200 characters, spaces aside, are taken"
 
 
+def test_a_directory_is_not_taken_for_an_export(sqlite_url, tmp_path, secrets, capsys):
+    assert main(["feed", "probation", str(tmp_path), "--database-url", sqlite_url]) == 2
+    assert capsys.readouterr().err == f"pathways feed: not a file (a directory): {tmp_path}\n"
+
+
 def test_a_report_dir_that_cannot_be_written_is_found_before_anything_is_fed(db_url, tmp_path, secrets, capsys):
     (tmp_path / "afile").write_text("not a directory")
     unwritable = tmp_path / "afile" / "sub"

@@ -291,3 +291,9 @@ def test_sixty_blank_lines_before_the_header_are_still_only_blank_lines():
 def test_whether_a_line_leaves_a_quoted_cell_open_is_read_as_the_csv_module_reads_it(text, quoted, ends_open):
     from pathways_intake.feed.lines import ends_in_quoted_cell
     assert ends_in_quoted_cell(text, quoted) is ends_open
+
+
+@pytest.mark.parametrize("age", ["1_0", "+30", "30.0", " 3 0"])
+def test_an_age_is_written_in_digits(age):
+    _, [row] = read(csv_export(dict(ROW, fm1_age_years=age)))
+    assert problems_of(row) == {("fm1_age_years", "int_parsing")}

@@ -180,6 +180,9 @@ def test_the_case_source_setting_names_a_file_or_an_api():
     with pytest.raises(ValidationError, match="probation_case_source"):
         IntakeSettings(probation_case_source="http:cases.internal/api", pseudonym_key="k" * 32,
                        master_key=base64.b64encode(bytes(32)).decode())
+    blank = IntakeSettings(probation_case_source=" ", pseudonym_key="k" * 32,
+                           master_key=base64.b64encode(bytes(32)).decode())
+    assert blank.probation_case_source is None, "PROBATION_CASE_SOURCE= in an env file: none, as unset"
 
 
 def test_a_character_escaped_as_a_utf16_pair_is_a_character_and_any_event_type_is_read():

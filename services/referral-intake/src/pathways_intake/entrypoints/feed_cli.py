@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def feed_probation(args) -> int:
         print(f"pathways feed: the intake's settings are incomplete:\n{invalid}", file=sys.stderr)
         return 2
     if not args.file.is_file():
-        print(f"pathways feed: no such file: {args.file}", file=sys.stderr)
+        why = "not a file (a directory)" if args.file.is_dir() else "no such file"
+        print(f"pathways feed: {why}: {args.file}", file=sys.stderr)
         return 2
     try:
         check_report_dir(args.report_dir)
@@ -133,6 +135,16 @@ async def _feed(settings: IntakeSettings, args):
             return summary, [], unwritten
     finally:
         await intake.engine.dispose()
+        # A SQLite connection that failed to open hands its closing back to this loop from its own
+        # thread: wait for those threads while the loop runs, or one may find it closed and print
+        # a traceback after the command's own message.
+        await asyncio.to_thread(_join_driver_threads)
+
+
+def _join_driver_threads(timeout: float = 2.0) -> None:
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout)
 
 
 def _database_problem(error: SQLAlchemyError) -> str:

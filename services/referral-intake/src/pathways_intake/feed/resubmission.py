@@ -58,10 +58,13 @@ async def resubmit(service: IntakeService, batch_id: uuid.UUID, line: int, row: 
     summary = found.summary
     context = ExportContext(summary.exported_at, found.organisation, service.pseudonym_key)
     if summary.format == ExportFormat.csv.value:
+        named = [(str(k).strip().lower(), k, v) for k, v in row.items()]   # as a header's names are read
         unknown = [problem(str(k), "unknown_column", "not a column of the caseload export")
-                   for k in row if k not in KNOWN_COLUMNS]
-        result = from_csv_cells({k: _cell(v) for k, v in row.items() if k in KNOWN_COLUMNS}, context)
-        result.problems[:0] = unknown
+                   for name, k, _ in named if name not in KNOWN_COLUMNS]
+        twice = [problem(name, "duplicate_column", "the column appears more than once")
+                 for i, (name, _, _) in enumerate(named) if name in {n for n, _, _ in named[:i]}]
+        result = from_csv_cells({name: _cell(v) for name, _, v in named if name in KNOWN_COLUMNS}, context)
+        result.problems[:0] = unknown + twice
     else:
         result = from_json_object(row, context)
     case = rejected.referral_id   # None when the rejected row had no usable CRN: any case will do

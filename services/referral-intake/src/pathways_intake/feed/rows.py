@@ -20,6 +20,7 @@ from .format import (
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DIGITS = re.compile(r"[0-9]+\Z")
 SET_BY_FEED = ("person_ref", "identifiers")  # the feed fills these from the CRN and NOMS columns
 
 
@@ -131,6 +132,10 @@ def _spelling_problems(document: dict, groups: list[int] | None) -> list[dict]:
             if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value.strip())):
                 found.append(problem(column_for((*loc, name), groups), "date_format",
                                      "a date is written YYYY-MM-DD"))
+        age = person.get("age_years")
+        if isinstance(age, str) and not _DIGITS.match(age.strip()):   # int() would take 1_0 or +30
+            found.append(problem(column_for((*loc, "age_years"), groups), "int_parsing",
+                                 "an age is a whole number of years, written in digits"))
         if isinstance(person.get("age_years"), bool):
             found.append(problem(column_for((*loc, "age_years"), groups), "int_type",
                                  "an age is a whole number of years, not true or false"))

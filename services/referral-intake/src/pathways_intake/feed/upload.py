@@ -40,9 +40,13 @@ class Received:
 
 async def receive_export(request: Request, spool: BinaryIO, fmt: ExportFormat | None,
                          organisation: str | None) -> Received:
-    """The export, its format (as asked, else by file name or content type) and organisation.
+    """The export, its format (as asked, else by content type, else by file name) and organisation.
     Raises UploadRefused."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):   # its bytes would be read as the export's own
+        raise UploadRefused(415, "content-encoding", "unsupported_media_type",
+                            f"the export is read as sent: send it uncompressed, not {encoding[:40]}")
     if kind == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=5)
         upload = form.get("file")
@@ -51,6 +55,8 @@ async def receive_export(request: Request, spool: BinaryIO, fmt: ExportFormat | 
         asked = fmt or form.get("format") or None
         if asked not in (None, *ExportFormat):
             raise UploadRefused(422, "format", "enum", "the format is csv or jsonl")
+        part = (upload.content_type or "").split(";")[0].strip().lower()
+        asked = asked or (CONTENT_TYPES[part].value if part in CONTENT_TYPES else None)
         return Received(upload.file, ExportFormat.of(upload.filename, asked), upload.filename,
                         organisation or form.get("organisation") or None)
     if kind not in CONTENT_TYPES:
