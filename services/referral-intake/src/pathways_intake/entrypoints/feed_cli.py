@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from ..feed.generator import write_export
 from ..feed.report import check_report_dir, write_reports
 from ..feed.rows import ExportContext
 from ..feed.service import CHUNK_ROWS, CaseloadFeed
+from .feed_cli_failures import database_problem, join_driver_threads, why
 
 FORMATS = [f.value for f in ExportFormat]
 _REFERRED_AT = TypeAdapter(ReferredAt)
@@ -91,19 +91,19 @@ def feed_probation(args) -> int:
         print(f"pathways feed: the intake's settings are incomplete:\n{invalid}", file=sys.stderr)
         return 2
     if not args.file.is_file():
-        why = "not a file (a directory)" if args.file.is_dir() else "no such file"
-        print(f"pathways feed: {why}: {args.file}", file=sys.stderr)
+        missing = "not a file (a directory)" if args.file.is_dir() else "no such file"
+        print(f"pathways feed: {missing}: {args.file}", file=sys.stderr)
         return 2
     try:
         check_report_dir(args.report_dir)
     except OSError as unwritable:
         print(f"pathways feed: --report-dir {args.report_dir}: no report can be written there "
-              f"({_why(unwritable)}); nothing was fed", file=sys.stderr)
+              f"({why(unwritable)}); nothing was fed", file=sys.stderr)
         return 2
     try:
         summary, reports, unwritten = asyncio.run(_feed(settings, args))
     except SQLAlchemyError as failed:
-        print(f"pathways feed: the intake database failed: {_database_problem(failed)}. The chunks committed "
+        print(f"pathways feed: the intake database failed: {database_problem(failed)}. The chunks committed "
               "before it stand; feeding the same export again finishes the job", file=sys.stderr)
         return 2
     print(json.dumps(summary.as_dict(), indent=2) if args.json else "\n".join(summary.lines()))
@@ -111,7 +111,7 @@ def feed_probation(args) -> int:
         print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
     if unwritten is not None:
         print(f"pathways feed: batch {summary.batch_id} was fed ({summary.status}), but its reports could not "
-              f"be written to {args.report_dir} ({_why(unwritten)}); read them at "
+              f"be written to {args.report_dir} ({why(unwritten)}); read them at "
               f"GET /v1/probation/batches/{summary.batch_id}/rejections", file=sys.stderr)
         return 2
     if summary.status == "refused":
@@ -138,29 +138,7 @@ async def _feed(settings: IntakeSettings, args):
         # A SQLite connection that failed to open hands its closing back to this loop from its own
         # thread: wait for those threads while the loop runs, or one may find it closed and print
         # a traceback after the command's own message.
-        await asyncio.to_thread(_join_driver_threads)
-
-
-def _join_driver_threads(timeout: float = 2.0) -> None:
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and thread.name.endswith("(_connection_worker_thread)"):
-            thread.join(timeout)
-
-
-def _database_problem(error: SQLAlchemyError) -> str:
-    """The driver's own first line ("database is locked", "connection refused"), never a statement
-    or its values: for PostgreSQL's data and integrity errors, whose message may quote the value,
-    only their kind."""
-    cause = getattr(error, "orig", None) or error
-    state = getattr(cause, "sqlstate", None) or ""
-    if state[:2] in ("22", "23"):
-        return f"{type(cause).__name__} (SQLSTATE {state})"
-    lines = str(cause).strip().splitlines() or [type(cause).__name__]
-    return lines[0][:300]
-
-
-def _why(error: OSError) -> str:
-    return f"{error.strerror or error}: {error.filename}" if error.filename else str(error.strerror or error)
+        await asyncio.to_thread(join_driver_threads)
 
 
 def generate_export(args) -> int:
