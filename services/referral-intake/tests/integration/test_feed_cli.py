@@ -141,23 +141,26 @@ def test_reports_that_fail_to_be_written_after_feeding_leave_the_summary_told(db
     assert asyncio.run(stored(db_url)) == (1, 10), "the batch stands"
 
 
-async def _fail_after(db_url: str, referrals_stored: int) -> None:
-    """A database that refuses any referral past the first few, as a full disk would mid-feed."""
+async def _made_with(db_url: str, *statements: str) -> None:
+    """The intake's tables, then these statements (a trigger that makes writing a referral fail)."""
     engine = make_engine(db_url)
     try:
         await create_schema(engine)
         async with engine.begin() as conn:
-            await conn.exec_driver_sql(
-                "CREATE TRIGGER fill_up AFTER INSERT ON referrals "
-                f"WHEN (SELECT count(*) FROM referrals) > {referrals_stored} "
-                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            for statement in statements:
+                await conn.exec_driver_sql(statement)
     finally:
         await engine.dispose()
 
 
+# A database that refuses any referral past the first five, as a full disk would mid-feed.
+FILLS_UP_AFTER_FIVE = ("CREATE TRIGGER fill_up AFTER INSERT ON referrals WHEN (SELECT count(*) FROM referrals) > 5 "
+                       "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+
+
 def test_a_database_failing_mid_feed_is_told_plainly_and_the_chunks_before_it_stand(sqlite_url, tmp_path,
                                                                                     secrets, capsys):
-    asyncio.run(_fail_after(sqlite_url, 5))
+    asyncio.run(_made_with(sqlite_url, FILLS_UP_AFTER_FIVE))
     fed = main(["feed", "probation", str(EXAMPLE), "--database-url", sqlite_url, "--report-dir", str(tmp_path),
                 "--batch-size", "6"])
     printed = capsys.readouterr()
@@ -204,24 +207,15 @@ def test_an_export_listing_needs_in_another_order_changes_no_case(db_url, tmp_pa
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 10)
 
 
-async def _refuse_referrals_quoting_them(db_url: str) -> None:
-    """PostgreSQL refusing a referral with a data error whose message quotes what was written."""
-    engine = make_engine(db_url)
-    try:
-        await create_schema(engine)
-        async with engine.begin() as conn:
-            await conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'cannot store %%', NEW.document USING ERRCODE = '22000'; END $$")
-            await conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON referrals "
-                                       "FOR EACH ROW EXECUTE FUNCTION refuse()")
-    finally:
-        await engine.dispose()
+# PostgreSQL refusing a referral with a data error whose message quotes what was written.
+REFUSES_QUOTING_IT = ("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                      "RAISE EXCEPTION 'cannot store %%', NEW.document USING ERRCODE = '22000'; END $$",
+                      "CREATE TRIGGER refuse BEFORE INSERT ON referrals FOR EACH ROW EXECUTE FUNCTION refuse()")
 
 
 def test_a_postgresql_error_that_could_quote_a_value_is_told_by_its_kind_only(pg_schema_url, tmp_path, secrets,
                                                                               capsys):
-    asyncio.run(_refuse_referrals_quoting_them(pg_schema_url))
+    asyncio.run(_made_with(pg_schema_url, *REFUSES_QUOTING_IT))
     assert main(["feed", "probation", str(EXAMPLE), "--database-url", pg_schema_url,
                  "--report-dir", str(tmp_path)]) == 2
     told = capsys.readouterr().err

@@ -34,7 +34,8 @@ class RecordRunsOn(Exception):
 
 class RecordLines:
     """The file's lines for the csv module, remembering where each record starts, its text, and
-    how many quote characters it holds (odd: a quoted field is still open)."""
+    how many quote characters it holds (for a record too long to keep whole, whether a quoted cell
+    is still open)."""
 
     def __init__(self, handle: TextIO):
         self.handle, self.number, self.first, self.parts, self.size, self.quotes = handle, 0, 1, [], 0, 0
@@ -66,9 +67,8 @@ class RecordLines:
         Whether a cell is still open is read as the csv module reads it while the row's text is all
         kept; past RAW_KEPT_CHARS (a row too long, say), by the parity of its quote characters,
         which a quote written inside an unquoted cell can mislead (the 50-line bound still holds)."""
-        text = "".join(self.parts)
-        whole = self.size <= RAW_KEPT_CHARS and len(text) == self.size   # nothing cut or left out
-        open_cell = ends_in_quoted_cell(text) if whole else self.quotes % 2 == 1
+        whole = self.size <= RAW_KEPT_CHARS   # every line kept, none cut short
+        open_cell = ends_in_quoted_cell("".join(self.parts)) if whole else self.quotes % 2 == 1
         while open_cell and self.number - self.first + 1 < MAX_RECORD_LINES and (line := self._take()):
             whole = whole and len(line) <= MAX_RECORD_CHARS
             open_cell = ends_in_quoted_cell(line, quoted=True) if whole else self.quotes % 2 == 1

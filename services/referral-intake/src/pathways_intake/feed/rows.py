@@ -136,7 +136,7 @@ def _spelling_problems(document: dict, groups: list[int] | None) -> list[dict]:
         if isinstance(age, str) and not _DIGITS.match(age.strip()):   # int() would take 1_0 or +30
             found.append(problem(column_for((*loc, "age_years"), groups), "int_parsing",
                                  "an age is a whole number of years, written in digits"))
-        if isinstance(person.get("age_years"), bool):
+        if isinstance(age, bool):
             found.append(problem(column_for((*loc, "age_years"), groups), "int_type",
                                  "an age is a whole number of years, not true or false"))
     return found

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from pathways_shared import jsonsafe
@@ -33,8 +33,9 @@ class HmppsIdentifier(_Tolerant):
     value: str
 
 
-def _none_given(value, empty):  # publishers that write out empty fields send null
-    return empty if value is None else value
+def _null_is(empty) -> BeforeValidator:
+    """Publishers that write out empty fields send null: read as none given."""
+    return BeforeValidator(lambda value: empty() if value is None else value)
 
 
 def _a_time_events_happen(moment: datetime) -> datetime:
@@ -47,8 +48,7 @@ def _a_time_events_happen(moment: datetime) -> datetime:
 
 
 class HmppsPersonReference(_Tolerant):
-    identifiers: Annotated[list[HmppsIdentifier], BeforeValidator(lambda v: _none_given(v, []))] = Field(
-        default_factory=list)
+    identifiers: Annotated[list[HmppsIdentifier], _null_is(list)] = Field(default_factory=list)
 
 
 class HmppsEvent(_Tolerant):
@@ -57,13 +57,8 @@ class HmppsEvent(_Tolerant):
     occurredAt: Annotated[AwareDatetime, AfterValidator(_a_time_events_happen)]
     description: str | None = None
     detailUrl: str | None = None
-    additionalInformation: dict[str, Any] = Field(default_factory=dict)
+    additionalInformation: Annotated[dict[str, Any], _null_is(dict)] = Field(default_factory=dict)
     personReference: HmppsPersonReference | None = None
-
-    @field_validator("additionalInformation", mode="before")
-    @classmethod
-    def _null_is_none_given(cls, value):
-        return _none_given(value, {})
 
     def occurred_on(self) -> date:
         """The calendar date it happened in England, where a release date is a London date."""
