@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from pathways_router.domain import engine as router_engine
 from pathways_router.domain.facts import household_facts, referral_date
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 
 
 def prepare(docs: list[dict], book) -> list[tuple]:

@@ -22,7 +22,7 @@ from pathways_router.adapters.rulebook_yaml import load_rulebook  # noqa: E402
 from pathways_router.domain.facts import referral_date  # noqa: E402
 from pathways_router.service_layer.routing import route  # noqa: E402
 from pathways_shared.broker.topics import ensure_topics  # noqa: E402
-from pathways_shared.contracts.referral_v1 import parse_referral  # noqa: E402
+from pathways_shared.contracts.referral_parsing import parse_referral  # noqa: E402
 from pathways_shared.settings import Settings  # noqa: E402
 from pathways_shared.testing.households import generate_households  # noqa: E402
 

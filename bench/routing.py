@@ -10,7 +10,7 @@ import gc
 from pathlib import Path
 
 from pathways_router.adapters.rulebook_yaml import load_rulebook
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.households import generate_households
 
 from bench import measure, zen_peer

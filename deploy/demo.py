@@ -28,7 +28,7 @@ from stack import ROOT, Stack  # noqa: E402
 from pathways_router.adapters.rulebook_yaml import load_rulebook  # noqa: E402
 from pathways_router.entrypoints.explain import explain_text  # noqa: E402
 from pathways_router.service_layer.routing import route  # noqa: E402
-from pathways_shared.contracts.referral_v1 import parse_referral  # noqa: E402
+from pathways_shared.contracts.referral_parsing import parse_referral  # noqa: E402
 from pathways_shared.testing.households import generate_households  # noqa: E402
 
 GENERATED, SEED, TIMEOUT_S = 50, 2026, 180

@@ -16,7 +16,7 @@ import yaml
 
 from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.service_layer.routing import route
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 
 ROOT = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")

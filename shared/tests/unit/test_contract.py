@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferralInvalid, content_id, parse_referral
+from pathways_shared.contracts.referral_parsing import ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_v1 import HouseholdReferral, content_id
 from pathways_shared.contracts.schema import SCHEMA_FILE, referral_schema, render
 from pathways_shared.testing.fixtures import required_missing
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways_shared import jsonsafe
-from pathways_shared.contracts.referral_v1 import ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_parsing import ReferralInvalid, parse_referral
 from pathways_shared.events import MalformedEvent, decode_event
 
 json_values = st.recursive(

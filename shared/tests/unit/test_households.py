@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.vocabulary import Consent, LocalAuthority, Need, SourceType, Stage
 from pathways_shared.testing.households import (
     _birthdays, generate_households, household_referrals, write_jsonl,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pathways_notifier.bootstrap import provider_fields
 from pathways_notifier.domain.projection import allowed_by_scope, project
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.households import household_referrals
 
 from ..conftest import HOUSEHOLD

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from pathways_intake.adapters.tables import referrals
 from pathways_intake.service_layer.ages import BirthdayAnnouncements
 from pathways_intake.service_layer.cases import apply_case
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.vocabulary import Consent
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox

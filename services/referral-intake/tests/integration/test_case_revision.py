@@ -7,7 +7,7 @@ from pathways_intake.adapters import revisions
 from pathways_intake.adapters.tables import referrals
 from pathways_intake.domain.referrals import ConcurrentChange
 from pathways_intake.service_layer.cases import CaseOutcome, apply_cases
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.events import EventType
 
 from .test_feed_apply_cases import announced, household

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from pathways_intake.service_layer.cases import CaseOutcome, apply_case
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 

@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 
 from pathways_intake.adapters.tables import referrals
 from pathways_intake.domain.referrals import content_hash, unkeyed_content_hash
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 
 pytestmark = pytest.mark.integration
 

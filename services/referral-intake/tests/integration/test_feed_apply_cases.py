@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from pathways_intake.adapters.tables import referrals
 from pathways_intake.service_layer import cases
 from pathways_intake.service_layer.cases import CaseOutcome, apply_case, apply_cases, apply_cases_on
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 

@@ -7,7 +7,7 @@ import pytest
 
 from pathways_intake.bootstrap import bootstrap, create_schema
 from pathways_shared.cli import main
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 
 from ..conftest import MASTER_KEY, PSEUDONYM_KEY, REFERRAL, intake_settings
 

@@ -12,7 +12,7 @@ from pathways_intake.feed.parser import read_export
 from pathways_intake.feed.rows import ExportContext, from_csv_cells, from_json_object
 from pathways_intake.feed.service import text_of
 from pathways_intake.feed.summary import BatchSummary, SummaryDoesNotAddUp
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.households import generate_households
 
 CONTEXT = ExportContext(datetime(2026, 11, 2, 6, tzinfo=UTC), case_key=b"test-pseudonym-key-0123456789")

@@ -9,7 +9,7 @@ from pathways_intake.domain.progress import Delivery, ReferralStatus, referral_s
 from pathways_intake.domain.referrals import (
     PersonNotInReferral, content_hash, stored_document, unkeyed_content_hash, with_consent,
 )
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.vocabulary import Consent
 
 

@@ -18,7 +18,7 @@ from pathways_shared.auth import TokenStore
 from pathways_shared.broker.factory import make_kafka_broker
 from pathways_shared.contracts.lifecycle import Status
 from pathways_shared.contracts.payloads import ProviderReferralStatusChanged, referral_submitted_event
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.events import EventType, decode_event, new_event
 from pathways_shared.outbox import outbox
 

@@ -22,7 +22,8 @@ from pathways_router.domain.compiled import ClauseResult, CompiledRulebook
 from pathways_router.domain.engine import PersonDecision
 from pathways_router.domain.grouping import Routing
 from pathways_router.service_layer.routing import route
-from pathways_shared.contracts.referral_v1 import HouseholdReferral, parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
 
 PROVIDERS = ("pops", "tmuk", "shelter", "moms", "magistra")
 

@@ -14,7 +14,7 @@ from pathways_router.service_layer.routed import routed_event
 from pathways_router.service_layer.routing import decision_rows
 from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.payloads import ReferralRouted
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.db import make_engine
 from pathways_shared.events import EventType, encode_event
 from pathways_shared.testing.households import generate_households

@@ -11,7 +11,7 @@ from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.domain.engine import evaluate
 from pathways_router.domain.memo import ClauseMemo
 from pathways_router.service_layer.routing import decision_row, decision_rows
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.households import generate_households, household_referrals
 
 PLAIN = dataclasses.replace(load_rulebook(), memo=None)

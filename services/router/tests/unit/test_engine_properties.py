@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.domain.outcomes import DECISION_OF, SEVERITY, Decision
 from pathways_router.service_layer.routing import decision_row, route
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.households import household_referrals
 
 BOOK = load_rulebook()

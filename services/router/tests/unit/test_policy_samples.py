@@ -14,7 +14,7 @@ import pytest
 
 from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.service_layer.routing import route
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.testing.fixtures import required_missing
 
 SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples" / "referrals"

@@ -11,7 +11,7 @@ from pathways_router.adapters.tables import metadata, open_referrals, triage
 from pathways_router.domain.engine import _context, _index_context
 from pathways_router.domain.facts import household_facts
 from pathways_router.domain.grouping import PROVIDER_REFERRAL_NAMESPACE, provider_referral_id
-from pathways_shared.contracts.referral_v1 import parse_referral
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.db import make_engine
 from pathways_shared.outbox import outbox
 from pathways_shared.testing.households import generate_households

@@ -2,7 +2,8 @@
 
 Unknown fields are rejected and every enum is closed. Cross-field problems (duplicate
 person_refs, a carer_ref naming nobody, source fields that do not fit the source type) are
-collected and reported together, each with its field path, like ordinary field errors.
+collected and reported together, each with its field path, like ordinary field errors
+(documents are read by .referral_parsing).
 """
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .. import jsonsafe
 from .characters import NoControlCharacters
-from .problems import LONDON, Problem, cross_field_errors, household_errors
+from .problems import LONDON, household_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
 )
@@ -149,50 +149,3 @@ def content_id(referral: HouseholdReferral) -> uuid.UUID:
     canonical = json.dumps(referral.model_dump(mode="json", exclude={"referral_id"}), sort_keys=True,
                            separators=(",", ":"))
     return uuid.uuid5(CONTENT_ID_NAMESPACE, hashlib.sha256(canonical.encode()).hexdigest())
-
-
-class ReferralInvalid(ValueError):
-    """Every problem found in a referral document, field errors and cross-field ones together."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
-
-
-def parse_referral(data: dict | str | bytes) -> HouseholdReferral:
-    """Validate a v1 document, reporting every problem at once (pydantic alone stops short of
-    cross-field checks when a field is already wrong).
-
-    JSON text (the API, `pathways route`) is held to the contract's JSON types: read leniently, a
-    number given as a date was a Unix time, true an age of 1 and "yes" a flag. A dict is read
-    leniently, for the caseload feed, which hands over export cells as text and checks their
-    spelling itself (pathways_intake.feed.rows)."""
-    strict = not isinstance(data, dict)
-    if strict:
-        try:
-            data = jsonsafe.loads(data, unique_names=True)
-        except jsonsafe.RepeatedName as exc:
-            raise ReferralInvalid([Problem((), "repeated_name", str(exc), None)]) from None
-        except ValueError as exc:
-            raise ReferralInvalid([Problem((), "invalid_json", f"not valid JSON: {exc}", None)]) from None
-    if not isinstance(data, dict):
-        raise ReferralInvalid([Problem((), "not_an_object", "a referral must be a JSON object", None)])
-    try:
-        return _validated(data, strict)
-    except ValidationError as exc:
-        problems = [Problem(tuple(e["loc"]), e["type"], e["msg"], e.get("input")) for e in exc.errors()]
-        known = {(p.loc, p.type) for p in problems}
-        problems += [p for p in cross_field_errors(data) if (p.loc, p.type) not in known]
-        raise ReferralInvalid(sorted(problems, key=lambda p: p.path)) from None
-
-
-def _validated(data: dict, json_types: bool) -> HouseholdReferral:
-    if json_types:
-        try:  # written again from what was read, so any encoding json accepts is read the same
-            return HouseholdReferral.model_validate_json(json.dumps(data), strict=True)
-        except ValidationError as exc:
-            if not any(e["type"] == "json_invalid" for e in exc.errors()):
-                raise
-            # A lone surrogate (\ud800), which json reads and the strict parser refuses: read
-            # leniently, the field holding it is named.
-    return HouseholdReferral.model_validate(data)

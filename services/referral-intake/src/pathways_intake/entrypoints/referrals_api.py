@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict
 
-from pathways_shared.contracts.referral_v1 import PersonRef, ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_parsing import ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_v1 import PersonRef
 from pathways_shared.contracts.vocabulary import Consent
 
 from ..bootstrap import Intake

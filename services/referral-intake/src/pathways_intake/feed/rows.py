@@ -10,7 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_parsing import ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
 from pathways_shared.contracts.vocabulary import SourceType
 
 from ..domain.case_key import case_referral_id

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from pathways_shared.contracts.referral_v1 import HouseholdReferral, ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_parsing import ReferralInvalid, parse_referral
+from pathways_shared.contracts.referral_v1 import HouseholdReferral
 
 
 def _open(path: str) -> TextIO:
