@@ -8,18 +8,24 @@ from pathlib import Path
 from .auth import TokenError, issue_token, read_entries, revoke_token
 from .settings import Settings
 
+FILE_HELP = "tokens file (default: TOKENS_FILE or var/tokens.jsonl)"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("token", help="create, list and revoke API tokens")
-    parser.add_argument("--file", type=Path, help="tokens file (default: TOKENS_FILE or var/tokens.jsonl)")
+    parser.add_argument("--file", type=Path, help=FILE_HELP)
     actions = parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="issue a token; it is printed once and only its digest is kept")
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", required=True,
                         help="referrer, commissioner, admin, internal or provider:<id> (repeatable)")
-    actions.add_parser("list", help="names, scopes and dates; never the tokens")
+    listing = actions.add_parser("list", help="names, scopes and dates; never the tokens")
     revoke = actions.add_parser("revoke", help="revoke a token by name")
     revoke.add_argument("--name", required=True)
+    # Also after the action (`pathways token create --file F ...`), as people write it; SUPPRESS
+    # keeps an absent one there from undoing one given before the action.
+    for action in (create, listing, revoke):
+        action.add_argument("--file", type=Path, default=argparse.SUPPRESS, help=FILE_HELP)
     parser.set_defaults(handler=run)
 
 

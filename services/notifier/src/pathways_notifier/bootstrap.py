@@ -97,6 +97,15 @@ class Notifier:
     reminders: FirstContactReminders | None = None
 
 
+def missing_setting(settings: NotifierSettings) -> str | None:
+    """What the notifier process cannot run without, said plainly; None when all is there."""
+    if not settings.intake_token.get_secret_value().strip():
+        # Without it every document fetch is refused (401) and each delivery fails only after its retries.
+        return ("INTAKE_TOKEN is not set: the notifier needs a token with the internal scope "
+                "(pathways token create --scope internal) to fetch referral documents")
+    return None
+
+
 def provider_fields(rulebook_path: Path | None = None, *, book: CompiledRulebook | None = None,
                     ) -> tuple[dict[str, list[str]], frozenset[str]]:
     """Each provider's allowed fields, and the providers reached by webhook, from the rulebook."""
