@@ -27,7 +27,7 @@ from pathways_intake.feed.generator import write_export  # noqa: E402
 SERVICES = ("referral-intake", "router")
 WORK = ROOT / "var" / "bench-feed"
 EXPORTED_AT = datetime(2026, 11, 2, 6, tzinfo=UTC)  # fixed, so the same seed gives the same cases
-TARGET_ROWS = 100_000  # the target: this many rows within --target-s
+TARGET_ROWS = 100_000  # the target: this many rows within --target-s
 # A household's decisions are persisted in its ReferralRouted event, in the router's outbox in the
 # transaction that routed it; counted after timing.
 ROUTED = " WHERE event_type = 'pathways.referral.routed'"

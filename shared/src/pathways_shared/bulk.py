@@ -1,4 +1,4 @@
-"""Writing many rows with the same columns at once: a router batch's decisions, a caseload
+"""Writing many rows with the same columns at once: a router batch's staged rows, a caseload
 chunk's sealed fields (tens of thousands of rows a statement).
 
 SQLAlchemy prepares an executemany's parameters row by row, which for rows this small cost more

@@ -30,7 +30,7 @@ SQLITE_HEAP_MIB = 32  # all of a process's SQLite connections together (PRAGMA s
 
 def json_text(value: Any) -> str:
     """JSON columns' serializer: orjson, several times faster than the standard library on the
-    router's explanations (a column per decision); the standard library for what orjson refuses
+    intake's copies of the router's explanations; the standard library for what orjson refuses
     (an integer beyond 64 bits), so anything storable before still is."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()

@@ -1,7 +1,8 @@
 """One settings model for every service: environment variables, or a file named by PATHWAYS_ENV_FILE.
 
-Infrastructure is chosen by environment: SQLite files under var/ and the embedded broker by
-default, PostgreSQL and Apache Kafka when DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS say so.
+Infrastructure is chosen by environment: SQLite files under var/ by default, PostgreSQL when
+DATABASE_URL says so; KAFKA_BOOTSTRAP_SERVERS names the broker (deploy/stack.py starts the
+embedded one and points the services at it).
 """
 from __future__ import annotations
 

@@ -1,2 +1,3 @@
-"""The notifier: delivers each provider referral to the provider's webhook, signed the Standard
-Webhooks way, carrying only what that provider may see, retried until acknowledged."""
+"""The notifier: delivers each provider referral by the provider's channels (a webhook signed the
+Standard Webhooks way, an email, the inbox pages), carrying only what that provider may see,
+retried with backoff until acknowledged or dead-lettered."""

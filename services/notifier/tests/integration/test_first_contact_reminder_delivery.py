@@ -1,5 +1,5 @@
 """The first-contact reminder reaches the provider on its pushed channels, against a real SMTP server
-and a real webhook receiver: a signed `provider_referral.first_contact_reminder` message, or an
+and a real webhook receiver: a signed `provider_referral.first_contact_reminder_raised` message, or an
 email with the provider referral id and the inbox link; never anything about the people. It is
 retried, dead-lettered and replayed like a referral, and opens or announces nothing of its own."""
 import json
@@ -79,7 +79,7 @@ async def test_each_pushed_channel_carries_the_reminder_once(delivered, webhook,
     hook_id = reminder_delivery_id(ids["pops"], "webhook")
     assert list(webhook.payloads) == [hook_id] and webhook.invalid == 0   # verified by docs/webhook_receiver.py
     payload = webhook.payloads[hook_id]
-    assert payload["type"] == "provider_referral.first_contact_reminder"
+    assert payload["type"] == "provider_referral.first_contact_reminder_raised"
     assert payload["data"] == {"provider_referral_id": ids["pops"], "referral_id": payload["data"]["referral_id"],
                                "provider": "pops", "delivered_on": "2026-11-02", "first_contact_due_on": "2026-11-09",
                                "working_days": 5}

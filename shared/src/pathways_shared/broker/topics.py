@@ -34,7 +34,7 @@ class Topics:
         return self.prefix + "decisions"
 
     @property
-    def provider_referrals(self) -> str:  # ProviderReferralRaised
+    def provider_referrals(self) -> str:  # ProviderReferralRaised, DuplicatePresentationRecorded
         return self.prefix + "provider-referrals"
 
     @property
@@ -91,8 +91,3 @@ def ensure_topics(bootstrap_servers: str, names: Iterable[str], partitions: int 
         return created
     finally:
         admin.close()
-
-
-def ensure_pathways_topics(settings) -> list[str]:
-    return ensure_topics(settings.kafka_bootstrap_servers, topics_for(settings).all(),
-                         settings.topic_partitions)

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, broker: Any | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await ledger.create_schema()  # the ledger owns its table; a migration will take this over
+        await ledger.create_schema()  # the embedded run's tables; after the migrations, a no-op
         app.state.ledger = ledger
         if broker is not None:
             await broker.start()

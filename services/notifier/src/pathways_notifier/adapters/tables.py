@@ -1,4 +1,4 @@
-"""The notifier's own table. A delivery's schedule is a row (next_attempt_at), not a timer, so
+"""The notifier's own tables. A delivery's schedule is a row (next_attempt_at), not a timer, so
 retries survive restarts."""
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ deliveries = Table(
     Column("provider_referral_id", Uuid, nullable=False, index=True),
     Column("referral_id", Uuid, nullable=False),
     Column("provider", String(32), nullable=False),
-    Column("channel", String(16), nullable=False, server_default="webhook"),  # webhook | email
+    Column("channel", String(16), nullable=False, server_default="webhook"),  # webhook | email | reminder-webhook | reminder-email
     Column("revision", Integer, nullable=False),
     Column("persons", JSON, nullable=False),        # person_ref, role, pseudonym: no clear data
     Column("urgent", Boolean, nullable=False),
     Column("waitlisted", Boolean, nullable=False),
-    Column("status", String(16), nullable=False),   # pending | delivered | dead
+    Column("status", String(16), nullable=False),   # pending | delivered | dead | cancelled
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text),

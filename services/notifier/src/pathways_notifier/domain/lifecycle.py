@@ -34,10 +34,6 @@ class LifecycleState:
     held_from: Status | None = None    # set while on hold
     reason: ReasonCode | None = None   # of the change that led here
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN
-
 
 def allowed_next(state: LifecycleState) -> list[str]:
     """Where this provider referral may go next, sorted."""

@@ -11,7 +11,7 @@ from pathways_shared.contracts.payloads import FirstContactReminderRaised
 
 from .notice import inbox_link, notice
 
-REMINDER_WEBHOOK_TYPE = "provider_referral.first_contact_reminder"
+REMINDER_WEBHOOK_TYPE = "provider_referral.first_contact_reminder_raised"
 # A reminder travels as a delivery of its own, told apart from a referral's by its channel.
 REMINDER_CHANNELS = {"webhook": "reminder-webhook", "email": "reminder-email"}
 

@@ -1,5 +1,6 @@
 """The notifier process: consumes raised provider referrals, runs the delivery worker, and serves
-/v1/deliveries, /healthz, /readyz and /metrics.  Run: `python -m pathways_notifier`."""
+/v1/deliveries, the provider API (/v1/provider-referrals, /v1/overdue), the inbox pages (/inbox),
+/healthz, /readyz and /metrics.  Run: `python -m pathways_notifier`."""
 from __future__ import annotations
 
 import asyncio

@@ -45,10 +45,6 @@ def decode_key(text: str) -> bytes:
     return key
 
 
-def new_master_key() -> str:
-    return base64.b64encode(os.urandom(KEY_BYTES)).decode()
-
-
 def _open(key: bytes, sealed: bytes, associated: bytes) -> bytes:
     try:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)

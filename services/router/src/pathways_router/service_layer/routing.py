@@ -7,7 +7,7 @@ from pathways_shared.contracts.referral_v1 import HouseholdReferral
 
 from ..domain.compiled import CompiledRulebook
 from ..domain.engine import PersonDecision, evaluate
-from ..domain.grouping import ProviderReferral, Routing, group
+from ..domain.grouping import Routing, group
 from ..domain.outcomes import Decision
 
 SHOWN = {d: d.value for d in Decision}  # a decision as rows show it (a plain string)
@@ -45,16 +45,3 @@ def decision_row(d: PersonDecision, referral_id: str | None = None) -> dict:
     if d.included_as:
         row["included_as"] = {"role": d.included_as, "clause": d.included_by, "for": list(d.included_for)}
     return row
-
-
-def provider_referral_row(p: ProviderReferral) -> dict:
-    return {
-        "provider_referral_id": str(p.provider_referral_id),
-        "referral_id": str(p.referral_id),
-        "provider": p.provider,
-        "persons": [{"person_ref": c.person_ref, "role": c.role,
-                     "decision": c.decision.value if c.decision else None, "clause": c.clause} for c in p.persons],
-        "capacity": p.capacity.value,
-        "waitlisted": p.waitlisted,
-        "urgent": p.urgent,
-    }

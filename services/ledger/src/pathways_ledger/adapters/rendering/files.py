@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from pathways_ledger.domain.canonical import canonical_bytes
 from pathways_ledger.domain.report.build import Report
@@ -35,13 +34,3 @@ def table_csv(table: Table) -> bytes:
     writer.writerow(table.columns)
     writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
     return out.getvalue().encode("utf-8")
-
-
-def write_report(report: Report, html: str, directory: Path) -> list[Path]:
-    """report.json, report.html and <table>.csv in ``directory`` (created if missing)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = {directory / "report.json": report_json(report), directory / "report.html": html.encode("utf-8")}
-    written.update({directory / f"{t.name}.csv": table_csv(t) for t in report.tables})
-    for path, data in written.items():
-        path.write_bytes(data)
-    return sorted(written)
