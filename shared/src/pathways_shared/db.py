@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import orjson
-from sqlalchemy import MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 # The plumbing tables (outbox, processed_messages) are defined once, here; each service gets its
 # own copy in its own database via create_plumbing_tables() or include_plumbing_tables().
@@ -88,3 +89,16 @@ async def create_plumbing_tables(engine: AsyncEngine) -> None:
     """Create the outbox and processed_messages tables if they do not exist yet."""
     async with engine.begin() as conn:
         await conn.run_sync(_plumbing_loaded().create_all)
+
+
+async def lock_for_change(conn: AsyncConnection, name: str) -> None:
+    """Serialise the transactions that check and then change the thing `name` names, so that two
+    at once cannot both pass the check. Call it first in the transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock on the name. SQLite: the transaction begins
+    IMMEDIATE, holding the database's one write lock from before its first read (the driver would
+    otherwise read outside any transaction until the first write)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
+    elif conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -186,7 +186,8 @@ def test_values_the_cross_field_checks_cannot_use_are_reported_not_raised(change
 ])
 def test_json_text_is_held_to_the_contracts_json_types(change, path, kind):
     """Read leniently, a release date of 1764806400 was a Unix time (2025-12-04), true an age of 1
-    and "yes" a flag. As a dict (the caseload feed's cells, whose spelling the feed checks) they are read."""
+    and "yes" a flag. As a dict (the caseload feed's cells, whose spelling the feed checks) they are
+    read, except dates: a date is text YYYY-MM-DD however it comes (contracts.dates)."""
     doc = minimal()
     change(doc)
     with pytest.raises(ReferralInvalid) as refused:
@@ -195,7 +196,10 @@ def test_json_text_is_held_to_the_contracts_json_types(change, path, kind):
     assert all(p.message for p in refused.value.problems)
     if kind != "date_parsing":  # the schema's "format": "date" is not checked by default
         assert list(jsonschema.Draft202012Validator(referral_schema()).iter_errors(doc)), "the schema says so too"
-    parse_referral(doc)
+    if kind.startswith("date_"):
+        assert path in problems(doc)
+    else:
+        parse_referral(doc)
 
 
 def test_json_text_with_a_lone_surrogate_names_the_field():
@@ -218,3 +222,18 @@ def test_a_name_given_twice_in_json_text_is_refused_naming_it():
         parse_referral(text)
     [found] = refused.value.problems
     assert (found.path, found.type) == ("(document)", "repeated_name") and "'age_years'" in found.message
+
+
+@pytest.mark.parametrize("written", [1795564800, "1764028800", "20261125", " 2026-11-25", "2026-11-25T00:00:00",
+                                     "2026-02-30", True])
+@pytest.mark.parametrize("field", ["date_of_birth", "release_date"])
+def test_a_date_is_only_ever_text_written_yyyy_mm_dd(field, written):
+    """Never a Unix time, as a number or as digits in a string (which pydantic reads as one)."""
+    doc = minimal()
+    doc["index_person"][field] = written
+    for given in (json.dumps(doc), doc):   # the API's JSON text, and the caseload feed's dict
+        found = problems(given)
+        assert list(found) == [f"index_person.{field}"] and "valid date" in found[f"index_person.{field}"]
+    fine = {"date_of_birth": "1990-05-17", "release_date": "2027-03-01"}[field]
+    doc["index_person"][field] = fine
+    assert str(getattr(parse_referral(json.dumps(doc)).index_person, field)) == fine

@@ -156,9 +156,10 @@ async def test_refused_changes_show_why_beside_the_form(world):
         contact = await c.post(base + "/first-contact", data={"csrf_token": csrf, "contacted_on": future,
                                                                "method": "phone"})
         assert contact.status_code == 422 and f"{future} is in the future" in text_of(contact)
-        garbled = await c.post(base + "/first-contact", data={"csrf_token": csrf, "contacted_on": "soon",
-                                                               "method": "phone"})
-        assert garbled.status_code == 422 and "Enter the date of first contact" in text_of(garbled)
+        for written in ("soon", LATER.strftime("%Y%m%d")):   # year-month-day, with its hyphens
+            garbled = await c.post(base + "/first-contact", data={"csrf_token": csrf, "contacted_on": written,
+                                                                   "method": "phone"})
+            assert garbled.status_code == 422 and "Enter the date of first contact" in text_of(garbled)
         assert await status_of(world, "moms") == "requested"
 
         accepted = await c.post(base + "/status", data={"csrf_token": csrf, "status": "accepted"})

@@ -197,3 +197,32 @@ async def test_concurrent_answers_one_wins_the_other_is_refused(world):
     history = (await world.get(f"{BASE}/{world.pops}", "pops")).json()["history"]
     assert len(history) == 2
     assert len(await published(world.notifier, EventType.provider_referral_status_changed)) == 1
+
+
+async def test_the_same_opening_reading_sent_thirty_times_at_once_is_recorded_once(world):
+    one = f"{BASE}/{world.pops}"
+    for status in ("accepted", "in-progress"):
+        assert (await world.post(f"{one}/status", "pops", {"status": status})).status_code == 200
+    opening = {"person_ref": "m1", "reading": "opening", "scores": SCORES}
+    answers = await asyncio.gather(*(world.post(f"{one}/outcome-star", "pops", opening) for _ in range(30)))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 29
+    assert len((await world.get(one, "pops")).json()["star_readings"]) == 1
+    assert len(await published(world.notifier, EventType.outcome_star_recorded)) == 1
+
+
+async def test_first_contact_sent_thirty_times_at_once_is_recorded_once_and_the_others_say_when(world):
+    one = f"{BASE}/{world.tmuk}"
+    body = {"contacted_on": "2026-11-03", "method": "phone"}
+    answers = await asyncio.gather(*(world.post(f"{one}/first-contact", "tmuk", body) for _ in range(30)))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 29
+    refusals = {a.json()["problems"][0]["message"] for a in answers if a.status_code == 409}
+    assert refusals == {"first contact is already recorded, on 2026-11-03"}
+    assert len(await published(world.notifier, EventType.first_contact_recorded)) == 1
+
+
+@pytest.mark.parametrize("written", [1793664000, "1793664000", "20261103", "2026-11-03T00:00:00"])  # 2026-11-03 as Unix times
+async def test_first_contact_is_a_date_written_yyyy_mm_dd_never_a_unix_time(world, written):
+    one = f"{BASE}/{world.tmuk}"
+    refused = await world.post(f"{one}/first-contact", "tmuk", {"contacted_on": written, "method": "phone"})
+    assert refused.status_code == 422 and refused.json()["problems"][0]["path"] == "contacted_on", refused.text
+    assert (await world.get(one, "tmuk")).json()["first_contact"] is None

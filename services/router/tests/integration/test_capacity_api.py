@@ -1,6 +1,8 @@
 """Providers' capacity through the API (../shared/domain/POLICY.md §4), on SQLite and PostgreSQL:
 it overrides the rulebook, and a change that makes held decisions routable raises them in order of
 arrival; who may set it; the triage list needs a commissioner."""
+import asyncio
+
 import pytest
 
 from pathways_router.domain.grouping import provider_referral_id
@@ -93,3 +95,10 @@ async def test_the_triage_list_is_for_commissioners(desk, token, status):
 
 async def test_providers_need_a_token(desk):
     assert (await desk.client.get("/v1/providers")).status_code == 401
+
+
+async def test_the_same_capacity_change_sent_thirty_times_at_once_changes_it_once(desk):
+    answers = await asyncio.gather(*(put(desk, "tmuk", "no_capacity", "tok-tmuk") for _ in range(30)))
+    assert [a.status_code for a in answers] == [200] * 30
+    assert sorted(a.json()["changed"] for a in answers) == [False] * 29 + [True]
+    assert len(await desk.published(EventType.provider_capacity_changed)) == 1

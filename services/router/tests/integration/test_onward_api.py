@@ -1,6 +1,7 @@
 """Onward referrals through the API (../shared/domain/POLICY.md §4), on SQLite and PostgreSQL: the
 receiving provider's clauses decide with the referring provider as the source; the new provider
 referral links to its parent; refusals are explained; another provider's referral is unknown."""
+import asyncio
 import uuid
 
 import pytest
@@ -110,3 +111,13 @@ async def test_a_provider_without_capacity_takes_no_onward_referral(routed):
                           headers=desk.bearer("tok-tmuk"))
     answer = await onward(desk, provider_referral_id(referral_id, "moms"))
     assert answer.status_code == 409 and answer.json()["problems"][0]["type"] == "at_capacity"
+
+
+async def test_the_same_onward_referral_sent_thirty_times_at_once_is_raised_once(routed):
+    desk, referral_id = routed
+    moms = provider_referral_id(referral_id, "moms")
+    await close(desk, "tmuk")
+    before = len(await desk.raised("tmuk"))
+    answers = await asyncio.gather(*(onward(desk, moms) for _ in range(30)))
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 29, [a.text for a in answers]
+    assert len(await desk.raised("tmuk")) == before + 1

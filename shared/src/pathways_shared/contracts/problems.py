@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .dates import written_date
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -57,12 +59,7 @@ def cross_field_errors(raw: dict) -> list[Problem]:
         referral_day = None
     people = [(("index_person", "date_of_birth"), index)]
     people += [(("family_members", i, "date_of_birth"), m) for i, m in _members(raw)]
-    born = []
-    for loc, person in people:
-        try:
-            born.append((loc, date.fromisoformat(str(person.get("date_of_birth")))))
-        except ValueError:
-            continue
+    born = [(loc, day) for loc, person in people if (day := written_date(person.get("date_of_birth"))) is not None]
     return _checked(_Household(
         index.get("person_ref"), [(i, m.get("person_ref"), m.get("carer_ref")) for i, m in _members(raw)],
         source.get("type"), source.get("provider_id"), source.get("parent_referral_id"), referral_day, born))

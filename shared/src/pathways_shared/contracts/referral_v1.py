@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .characters import NoControlCharacters
+from .dates import IsoDate
 from .problems import LONDON, household_errors
 from .vocabulary import (
     Consent, IdentifierType, LocalAuthority, Need, Relationship, Sex, SourceType, Stage,
@@ -70,7 +71,7 @@ class Person(Strict):
     identifiers: list[Identifier] = Field(default_factory=list, max_length=10)
     given_name: Text | None = None
     family_name: Text | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age_years: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex
     ethnicity: Text | None = None
@@ -88,7 +89,7 @@ class Person(Strict):
 
 class IndexPerson(Person):
     stage: Stage
-    release_date: date | None = None
+    release_date: IsoDate | None = None
     establishment: Establishment | None = None
     resettlement_local_authority: LocalAuthority | None = None
     offence: Offence | None = None

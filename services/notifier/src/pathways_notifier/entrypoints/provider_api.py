@@ -14,7 +14,6 @@ carries `allowed`, the statuses it may go to next.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pathways_shared.auth import RESPONSES, Caller, TokenStore, requiring, store_from_app
+from pathways_shared.contracts.dates import IsoDate
 from pathways_shared.contracts.lifecycle import ContactMethod, ReasonCode, StarReading, Status
 
 from ..domain.lifecycle import IllegalTransition, ReasonRequired
@@ -38,7 +38,7 @@ class StatusChange(BaseModel):
 
 class FirstContact(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contacted_on: date
+    contacted_on: IsoDate
     method: ContactMethod
 
 

@@ -4,24 +4,28 @@ one caller-owned transaction, like repository.py."""
 from __future__ import annotations
 
 import uuid
-import zlib
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pathways_shared.bulk import upsert
+from pathways_shared.db import lock_for_change
 
 from ..domain.engine import PersonDecision
 from .tables import awaiting_capacity, duplicate_presentations, open_referrals, provider_capacity, raised
 
 
 async def lock_provider(conn: AsyncConnection, provider: str) -> None:
-    """Serialise capacity changes of one provider (PostgreSQL; SQLite has one writer anyway)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": zlib.crc32(f"pathways.capacity:{provider}".encode())})
+    """Serialise capacity changes of one provider (first in the transaction)."""
+    await lock_for_change(conn, f"pathways.capacity:{provider}")
+
+
+async def lock_open_referrals(conn: AsyncConnection, provider: str) -> None:
+    """Serialise onward referrals to one provider, so that two at once for the same person cannot
+    both find no open referral (first in the transaction)."""
+    await lock_for_change(conn, f"pathways.open-referrals:{provider}")
 
 
 async def capacity_overrides(conn: AsyncConnection) -> dict[str, dict]:

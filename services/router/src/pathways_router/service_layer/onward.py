@@ -82,6 +82,7 @@ async def refer_onward(service: RouterService, caller: Caller, parent_id: uuid.U
     """Raise the onward provider referral, or refuse with the reasons (OnwardRefused)."""
     book = service.book
     async with service.engine.begin() as conn:
+        await state.lock_open_referrals(conn, provider)
         parent = await state.load_raised(conn, parent_id)
         # Another provider's referral is reported as unknown: its existence is not the caller's business.
         if parent is None or not (caller.is_admin or parent.provider in caller.providers):

@@ -4,12 +4,12 @@ and its CSRF token first; a refusal shows the referral again with the reason bes
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
 from pathways_router.domain.onward import OnwardReason
+from pathways_shared.contracts.dates import written_date
 from pathways_shared.contracts.lifecycle import STAR_FACTORS, ContactMethod, ReasonCode, StarReading, Status
 
 from ...adapters.router_client import RouterUnavailable
@@ -68,10 +68,9 @@ def inbox_actions(inbox: Inbox) -> APIRouter:
     @router.post("/first-contact")
     async def first_contact(request: Request, provider_referral_id: str) -> Response:
         async def work(visitor, held, form):
-            try:
-                contacted_on = date.fromisoformat(str(form.get("contacted_on") or ""))
-            except ValueError:
-                raise Invalid("Enter the date of first contact, as year-month-day.") from None
+            contacted_on = written_date(form.get("contacted_on"))
+            if contacted_on is None:
+                raise Invalid("Enter the date of first contact, as year-month-day.")
             method = _choice(form.get("method"), ContactMethod, "Choose how contact was made.")
             await inbox.referrals.record_first_contact(visitor.providers, held.provider_referral_id, contacted_on,
                                                        method, f"provider:{held.provider}")
