@@ -121,6 +121,9 @@ async def test_monthly_report_over_http_needs_commissioner_and_admin_for_interna
     assert "<svg" in (await client.get(url + "&format=html", headers=auth("fp_commissioner"))).text
     bad = await client.get("/v1/reports/monthly?month=2026-13", headers=auth("fp_commissioner"))
     assert bad.status_code == 422 and "YYYY-MM" in bad.json()["detail"]
+    for month in ("0000-01", "9999-12"):   # no year 0; no month after 9999-12 to end 9999-12
+        beyond = await client.get(f"/v1/reports/monthly?month={month}", headers=auth("fp_commissioner"))
+        assert beyond.status_code == 422 and "1900-01 to 9998-12" in beyond.json()["detail"]
     assert published.content == (await client.get(url, headers=auth("fp_commissioner"))).content
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from pathways_ledger.domain.report.build import INTERNAL, CaseloadIdentityBroken, build_report
-from pathways_ledger.domain.report.config import Month, ReportConfig
+from pathways_ledger.domain.report.config import BadMonth, Month, ReportConfig
 
 from .month_scenario import STAR, STAR_LATER, at, november
 
@@ -166,3 +166,16 @@ def test_a_household_a_provider_referred_starts_its_chain_and_its_own_referral_i
     assert matrix == {("shelter", "tmuk"): 1, ("tmuk", "pops"): 1, ("all", "all"): 2}
     assert [(r["chain"], r["referrals"]) for r in rows(report, "chains")] == [
         ("shelter → tmuk", 1), ("shelter → tmuk → pops", 1)]
+
+
+@pytest.mark.parametrize("text", ["0000-01", "1899-12", "9999-12"])
+def test_a_month_out_of_the_reportable_years_is_refused_by_name(text):
+    with pytest.raises(BadMonth, match="1900-01 to 9998-12"):
+        Month.parse(text)
+
+
+@pytest.mark.parametrize("text", ["1900-01", "9998-12"])
+def test_the_first_and_last_reportable_months_have_a_start_and_an_end(text):
+    month = Month.parse(text)
+    assert month.start < month.end
+    assert (month.last_day.year, month.last_day.month, month.last_day.day) == (month.year, month.month, 31)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 # Which criterion each routing clause checks (clause ids of ../shared/domain/POLICY.md §3), so a
 # decision that did not become a referral is counted under a reason a commissioner recognises.
@@ -24,7 +25,7 @@ CLAUSE_CRITERIA = {
 
 
 class BadMonth(ValueError):
-    """A month that is not YYYY-MM."""
+    """A month that is not YYYY-MM, or out of the years a report can be made for."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Month:
         found = _MONTH.match(text or "")
         if not found:
             raise BadMonth(f"month must be YYYY-MM, not {text!r}")
+        if not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
+            # The calendar has no year 0, nor a month after 9999-12 to end the last one.
+            raise BadMonth(f"month must fall in {FIRST_YEAR}-01 to {LAST_YEAR}-12, not {text!r}")
         return cls(int(found[1]), int(found[2]))
 
     def __str__(self) -> str:
