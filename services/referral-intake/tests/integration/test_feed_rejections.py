@@ -34,7 +34,7 @@ CSV_ROWS = [
     ({"crn": "X91"}, "crn", "crn_format"),
     ({"stage": "prison"}, "stage", "enum"),
     ({"date_of_birth": "14/06/2004"}, "date_of_birth", "date_format"),
-    ({"release_date": "2026-02-30"}, "release_date", "date_from_datetime_parsing"),
+    ({"release_date": "2026-02-30"}, "release_date", "date_parsing"),
     ({"date_of_birth": ""}, "date_of_birth", "age_missing"),
     ({"date_of_birth": "2026-11-03"}, "date_of_birth", "born_after_referral"),
     ({**SECOND, "fm2_person_ref": "m1"}, "fm2_person_ref", "duplicate_person_ref"),

@@ -76,7 +76,7 @@ def test_the_rows_organisation_outranks_the_one_given_for_the_file():
     ({"fm1_relationship": "cousin"}, ("fm1_relationship", "enum")),
     ({"needs": "housing;yoga"}, ("needs", "enum")),
     ({"date_of_birth": "14/06/2004"}, ("date_of_birth", "date_format")),
-    ({"release_date": "2026-02-30"}, ("release_date", "date_from_datetime_parsing")),
+    ({"release_date": "2026-02-30"}, ("release_date", "date_parsing")),
     ({"date_of_birth": ""}, ("date_of_birth", "age_missing")),
     ({"fm1_age_years": ""}, ("fm1_date_of_birth", "age_missing")),
     ({"fm2_carer_ref": "m9"}, ("fm2_carer_ref", "unknown_carer_ref")),
