@@ -95,10 +95,17 @@ async def lock_for_change(conn: AsyncConnection, name: str) -> None:
     """Serialise the transactions that check and then change the thing `name` names, so that two
     at once cannot both pass the check. Call it first in the transaction.
 
-    PostgreSQL: a transaction-scoped advisory lock on the name. SQLite: the transaction begins
-    IMMEDIATE, holding the database's one write lock from before its first read (the driver would
-    otherwise read outside any transaction until the first write)."""
+    PostgreSQL: a transaction-scoped advisory lock on the name. SQLite: write_first."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
-    elif conn.dialect.name == "sqlite":
+    else:
+        await write_first(conn)
+
+
+async def write_first(conn: AsyncConnection) -> None:
+    """On SQLite, begin the transaction IMMEDIATE: it holds the database's one write lock from
+    before its first read (the driver otherwise reads outside any transaction until the first
+    write, so two transactions can both read before either writes). Call it first in the
+    transaction. Elsewhere nothing: there a row's own lock (FOR UPDATE) serves."""
+    if conn.dialect.name == "sqlite":
         await conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,7 +1,8 @@
 """Dates as the contracts write them: text YYYY-MM-DD (JSON Schema's "date"), nothing else.
 
-Pydantic reads a number, or digits in a string, as a Unix time even when strict; "1764028800"
-would become 2025-11-25. A date object given in Python (a document built in code) is taken as it is.
+Pydantic reads digits in a string as a Unix time even when strict ("1764028800" would become
+2025-11-25), and lax, a number too. A date object given in Python (a document built in code) is
+taken as it is.
 """
 from __future__ import annotations
 
@@ -33,11 +34,11 @@ IsoDate = Annotated[date, BeforeValidator(_written_as_a_date)]
 
 
 def written_date(value: Any) -> date | None:
-    """The date `value` writes as IsoDate takes it; None for anything else (checks across fields
-    look only at what reads)."""
-    if isinstance(value, str) and _WRITTEN.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    """The date text `value` writes, as IsoDate reads it; None for anything else (checks across
+    fields look only at what reads)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return _written_as_a_date(value)
+    except PydanticCustomError:
+        return None

@@ -18,7 +18,7 @@ from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.ages import LONDON
 from pathways_shared.contracts.lifecycle import ContactMethod, StarReading, Status
 from pathways_shared.contracts.payloads import FirstContactRecorded, OutcomeStarRecorded, ProviderReferralStatusChanged
-from pathways_shared.db import lock_for_change
+from pathways_shared.db import write_first
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
 
@@ -161,7 +161,7 @@ class ProviderReferrals:
     async def _locked(self, conn, provider: Providers, provider_referral_id: uuid.UUID | str):
         """The row, held until the transaction ends (called first in it): a change checked against
         it cannot be made twice by requests at once."""
-        await lock_for_change(conn, f"pathways.provider-referral:{provider_referral_id}")
+        await write_first(conn)   # what FOR UPDATE (below) is on PostgreSQL
         row = await lc.load(conn, _id(provider_referral_id), _providers(provider), for_update=True)
         if row is None:
             raise NotFound(f"no provider referral {provider_referral_id} here")

@@ -39,7 +39,8 @@ class Month:
         if not found:
             raise BadMonth(f"month must be YYYY-MM, not {text!r}")
         if not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
-            # The calendar has no year 0, nor a month after 9999-12 to end the last one.
+            # The last month has a month after it to end it (dates stop at 9999); the first is as
+            # early as any event the services take (an HMPPS occurredAt from 1900).
             raise BadMonth(f"month must fall in {FIRST_YEAR}-01 to {LAST_YEAR}-12, not {text!r}")
         return cls(int(found[1]), int(found[2]))
 
