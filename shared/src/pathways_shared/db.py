@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -100,6 +101,16 @@ async def lock_for_change(conn: AsyncConnection, name: str) -> None:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
     else:
         await write_first(conn)
+
+
+async def hold_for_change(conn: AsyncConnection, names: Iterable[str]) -> None:
+    """lock_for_change's PostgreSQL locks on several names at once: taken in one order, so that
+    transactions holding several cannot deadlock, and allowed after the transaction's first write
+    (though before what they guard is read). Nothing on SQLite, where the transaction's first
+    write, or write_first, already holds the database's one write lock."""
+    if conn.dialect.name == "postgresql":
+        for key in sorted({zlib.crc32(name.encode()) for name in names}):
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def write_first(conn: AsyncConnection) -> None:

@@ -3,13 +3,21 @@ receiving provider's clauses decide with the referring provider as the source; t
 referral links to its parent; refusals are explained; another provider's referral is unknown."""
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import func, select
 
+from pathways_router.adapters.tables import open_referrals
 from pathways_router.domain.grouping import provider_referral_id
+from pathways_router.service_layer.handlers import received_from
 from pathways_router.service_layer.duplicates import on_activity_event
 from pathways_shared.contracts.lifecycle import Status
+from pathways_shared.contracts.payloads import referral_submitted_event
+from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.events import EventType
+
+from .conftest import KEY
 
 pytestmark = pytest.mark.integration
 HOUSEHOLD = "5b9e7a1c-2f4d-4e8a-9c3b-6d1e0f2a4b7c"
@@ -121,3 +129,24 @@ async def test_the_same_onward_referral_sent_thirty_times_at_once_is_raised_once
     answers = await asyncio.gather(*(onward(desk, moms) for _ in range(30)))
     assert sorted(a.status_code for a in answers) == [201] + [409] * 29, [a.text for a in answers]
     assert len(await desk.raised("tmuk")) == before + 1
+
+
+async def test_an_onward_referral_waits_for_a_routing_raising_for_the_same_person(routed):
+    """Mia (c1) is presented by a second household while MOMS refers her on to TMUK: whichever
+    comes second finds her open at TMUK, so she gets one TMUK referral, not two."""
+    desk, referral_id = routed
+    await close(desk, "tmuk")
+    elsewhere = parse_referral(desk.household(str(uuid.uuid4()), "X000002", [
+        desk.person("p2", "other_relative", "Ann", 50), desk.person("k1", "grandchild", "Mia", 7, carer_ref="p2")]))
+    event = referral_submitted_event(elsewhere, revision=1, received_at=datetime.now(UTC), pseudonym_key=KEY)
+    async with desk.router.engine.begin() as conn:   # the routing, not committed yet
+        assert await desk.router.service.handle(conn, event, received_from(event)) is True
+        referring = asyncio.create_task(onward(desk, provider_referral_id(referral_id, "moms")))
+        await asyncio.sleep(1)   # long enough for the onward referral to finish, were it not held
+    answer = await referring
+    assert answer.status_code == 409 and answer.json()["duplicates"][0]["person_ref"] == "c1", answer.text
+    [mia] = {p["pseudonym"] for r in await desk.raised("tmuk") for p in r["persons"] if p["person_ref"] == "k1"}
+    async with desk.router.engine.connect() as conn:
+        open_at_tmuk = await conn.scalar(select(func.count()).select_from(open_referrals).where(
+            open_referrals.c.pseudonym == mia, open_referrals.c.provider == "tmuk"))
+    assert open_at_tmuk == 1

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pathways_shared.bulk import upsert
-from pathways_shared.db import lock_for_change
+from pathways_shared.db import hold_for_change, lock_for_change
 
 from ..domain.engine import PersonDecision
 from .tables import awaiting_capacity, duplicate_presentations, open_referrals, provider_capacity, raised
@@ -25,7 +25,18 @@ async def lock_provider(conn: AsyncConnection, provider: str) -> None:
 async def lock_open_referrals(conn: AsyncConnection, provider: str) -> None:
     """Serialise onward referrals to one provider, so that two at once for the same person cannot
     both find no open referral (first in the transaction)."""
-    await lock_for_change(conn, f"pathways.open-referrals:{provider}")
+    await lock_for_change(conn, _open_referrals(provider))
+
+
+async def hold_open_referrals(conn: AsyncConnection, providers: list[str]) -> None:
+    """The same locks for every provider a routing may raise referrals for, taken before it reads
+    the open referrals: an onward referral at the same time waits for the routing, then finds what
+    it raised, rather than raising a second referral for the same person."""
+    await hold_for_change(conn, map(_open_referrals, providers))
+
+
+def _open_referrals(provider: str) -> str:
+    return f"pathways.open-referrals:{provider}"
 
 
 async def capacity_overrides(conn: AsyncConnection) -> dict[str, dict]:

@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.payloads import ConsentRecorded, ReferralSubmitted, ReferralUpdated
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.db import write_first
 from pathways_shared.events import DomainEvent, EventType, MalformedEvent
 from pathways_shared.inbox import record_many_processed
 from pathways_shared.telemetry import correlation_scope
 
+from ..adapters import provider_state
 from ..adapters import repository as repo
 from ..adapters.staged import Staged, due_rows
 from ..domain.compiled import CompiledRulebook
@@ -96,6 +98,7 @@ class RouterService:
             due = await repo.due_for_reevaluation(conn, self.today())
         for referral_id in due:
             async with self.engine.begin() as conn:
+                await write_first(conn)   # SQLite: its reads and writes in one transaction (see _load)
                 if await self._reroute(conn, referral_id) is None:
                     await repo.replace_reevaluations(conn, referral_id, set())
                     continue
@@ -118,6 +121,7 @@ class RouterService:
         return raised
 
     async def _load(self, conn, referral_ids: set[uuid.UUID], pseudonyms: set[str]) -> Staged:
+        await provider_state.hold_open_referrals(conn, [p.id for p in self.book.providers])
         return await Staged.load(conn, referral_ids, pseudonyms, {
             provider_referral_id(r, p.id) for r in referral_ids for p in self.book.providers})
 
