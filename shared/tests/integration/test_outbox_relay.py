@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-import pathways_shared.outbox as outbox_module
+import pathways_shared.sweep as sweep_module
 
 from pathways_shared.broker.embedded import EmbeddedBroker, free_port
 from pathways_shared.broker.topics import ensure_topics
 from pathways_shared.db import create_plumbing_tables, make_engine
 from pathways_shared.events import CORRELATION_HEADER, EventType, decode_event, new_event
 from pathways_shared.inbox import processed_messages, record_many_processed
-from pathways_shared.outbox import OutboxRelay, add_to_outbox, outbox
+from pathways_shared.outbox import add_to_outbox, outbox
+from pathways_shared.relay import OutboxRelay
 from pathways_shared.settings import Settings
 from pathways_shared.telemetry import correlation_scope
 from pathways_shared.testing.fixtures import read_topic
@@ -188,7 +189,7 @@ def test_the_keeping_periods_come_from_the_settings():
 
 
 async def test_a_sweep_deletes_only_rows_published_before_the_keeping_period(db_url, monkeypatch):
-    monkeypatch.setattr(outbox_module, "SWEEP_BATCH", 3)  # several batches
+    monkeypatch.setattr(sweep_module, "SWEEP_BATCH", 3)  # several batches
     engine = make_engine(db_url)
     now = datetime(2026, 11, 24, 9, tzinfo=UTC)
     relay = OutboxRelay(engine, "127.0.0.1:9", keep_published=timedelta(days=7))

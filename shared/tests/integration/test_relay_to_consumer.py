@@ -13,7 +13,8 @@ from pathways_shared.broker import make_kafka_broker, subscriber_options
 from pathways_shared.db import create_plumbing_tables, make_engine
 from pathways_shared.events import DomainEvent, EventType, new_event
 from pathways_shared.inbox import record_processed
-from pathways_shared.outbox import OutboxRelay, add_to_outbox, outbox
+from pathways_shared.outbox import add_to_outbox, outbox
+from pathways_shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 

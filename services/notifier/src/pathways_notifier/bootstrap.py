@@ -15,7 +15,7 @@ from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.domain.compiled import CompiledRulebook
 from pathways_shared.broker.topics import Topics, topics_for
 from pathways_shared.db import create_plumbing_tables, make_engine
-from pathways_shared.outbox import OutboxRelay
+from pathways_shared.relay import OutboxRelay
 from pathways_shared.settings import Settings
 
 from .adapters.endpoints import Endpoint, load_endpoints

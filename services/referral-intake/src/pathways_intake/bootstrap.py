@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics, topics_for
 from pathways_shared.db import create_plumbing_tables, make_engine
-from pathways_shared.outbox import OutboxRelay
+from pathways_shared.relay import OutboxRelay
 from pathways_shared.settings import Settings
 
 from .adapters import audit
