@@ -1,11 +1,12 @@
 """The rejection report of a batch, as CSV (one line per problem) or JSON, written a page at a time.
 
 It names rows by line number and fields by export column: never a value from the row, so it can
-go back to whoever made the export without carrying anyone's details.
+go back to whoever made the export without carrying anyone's details. A column's name is the
+uploader's own text, though: in the CSV a cell a spreadsheet would run as a formula starts with a
+quote (pathways_shared.csvsafe); the JSON keeps every text exactly.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -14,6 +15,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pathways_shared import csvsafe
 
 from . import quarantine
 from .summary import BatchSummary
@@ -37,7 +40,7 @@ async def rejection_list(engine: AsyncEngine, batch_id: uuid.UUID, limit: int) -
 
 async def csv_report(engine: AsyncEngine, summary: BatchSummary, status: str | None = None) -> AsyncIterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for p in summary.file_problems:  # about the whole file, so no line
         writer.writerow((summary.batch_id, "", "file", p["field"], p["type"], p["reason"]))

@@ -1,9 +1,14 @@
 """JSON and CSV forms of a report: the same report always gives the same bytes (sorted keys, no
-clock, rows in the order the report computed them)."""
+clock, rows in the order the report computed them).
+
+The ledger keeps events as received, so a provider, source or reason in a table is whatever an
+event said: in the CSV, a text cell a spreadsheet would run as a formula starts with a quote
+(pathways_shared.csvsafe). The JSON keeps every text exactly."""
 from __future__ import annotations
 
-import csv
 import io
+
+from pathways_shared import csvsafe
 
 from pathways_ledger.domain.canonical import canonical_bytes
 from pathways_ledger.domain.report.build import Report
@@ -30,7 +35,7 @@ def report_json(report: Report) -> bytes:
 
 def table_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out)
     writer.writerow(table.columns)
     writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
     return out.getvalue().encode("utf-8")
