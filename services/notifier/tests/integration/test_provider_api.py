@@ -226,3 +226,21 @@ async def test_first_contact_is_a_date_written_yyyy_mm_dd_never_a_unix_time(worl
     refused = await world.post(f"{one}/first-contact", "tmuk", {"contacted_on": written, "method": "phone"})
     assert refused.status_code == 422 and refused.json()["problems"][0]["path"] == "contacted_on", refused.text
     assert (await world.get(one, "tmuk")).json()["first_contact"] is None
+
+
+async def test_the_overdue_list_of_a_provider_that_does_not_exist_is_refused_naming_the_providers(world):
+    # An empty list would read as "nothing overdue" to a commissioner who mistyped the provider.
+    for who in ("commissioner", "admin"):
+        refused = await world.get("/v1/overdue", who, provider="nobody")
+        assert refused.status_code == 422, refused.text
+        [problem] = refused.json()["problems"]
+        assert (problem["path"], problem["type"]) == ("provider", "unknown_provider")
+        assert "'nobody'" in problem["message"]
+        assert "magistra, moms, pops, shelter, tmuk" in problem["message"]  # the rulebook's providers
+    for provider in ("pops", "shelter"):  # funded, nothing overdue: still an empty list
+        known = await world.get("/v1/overdue", "commissioner", provider=provider)
+        assert (known.status_code, known.json()) == (200, [])
+
+
+async def test_a_provider_referral_status_not_in_the_lifecycle_is_refused(world):
+    assert (await world.get(BASE, "pops", status="closed")).status_code == 422

@@ -149,10 +149,15 @@ def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) 
                             lambda svc, p, prid, b, by: svc.record_star(p, prid, b.person_ref, b.reading,
                                                                         b.scores, by))
 
-    @router.get("/v1/overdue")
+    @router.get("/v1/overdue", responses={422: PROBLEMS})
     async def overdue(request: Request, provider: str | None = None,
                       _caller: Caller = Depends(commissioner)) -> list[dict]:
         """Provider referrals past their first-contact due date, longest overdue first (no personal data)."""
+        funded = sorted(request.app.state.notifier.channels)  # every provider in the rulebook
+        if provider is not None and provider not in funded:
+            # An empty list here would read as "nothing overdue" to whoever mistyped the provider.
+            return problem(422, "provider", "unknown_provider",
+                           f"no provider {provider!r}; the providers are {', '.join(funded)}")
         return [v.as_dict() for v in await service(request).overdue(provider)]
 
     return router

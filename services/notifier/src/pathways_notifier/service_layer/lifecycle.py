@@ -2,20 +2,19 @@
 contact and Outcomes Star readings. Each change is stored with its event (topic provider_activity)
 in one transaction. `provider` is one provider id, several, or None for any (an admin).
 
-A provider referral of another provider is NotFound, exactly like an unknown one.
+A provider referral of another provider is NotFound, exactly like an unknown one. What needs no
+database (the refusals, the input checks, delivered_before) is in lifecycle_rules.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
-from pathways_shared.contracts.ages import LONDON
 from pathways_shared.contracts.lifecycle import ContactMethod, StarReading, Status
 from pathways_shared.contracts.payloads import FirstContactRecorded, OutcomeStarRecorded, ProviderReferralStatusChanged
 from pathways_shared.db import write_first
@@ -26,43 +25,12 @@ from ..adapters import lifecycle as lc
 from ..domain.lifecycle import case_opened, transition
 from ..domain.outcome_star import check_reading_order, check_scores
 from ..domain.working_days import Timeliness
-from .lifecycle_views import Households, ProviderReferralView, build_view, local_date, state_of
+from .lifecycle_rules import (Conflict, InvalidInput, NotFound, Providers, as_provider_referral_id,
+                              check_contacted_on, delivered_before, provider_set, pseudonym_of)
+from .lifecycle_views import Households, ProviderReferralView, build_view, state_of
 
-
-class NotFound(LookupError):
-    pass
-
-
-class Conflict(ValueError):
-    """The provider referral is not in a state that allows this (HTTP 409)."""
-
-
-class InvalidInput(ValueError):
-    """A value the caller sent cannot be accepted (HTTP 422); `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
-
-
-Providers = str | Collection[str] | None
-
-
-def delivered_before(today: date, timeliness: Timeliness) -> datetime:
-    """Nothing delivered from this moment on can be overdue today: a due date is at least
-    `working_days` calendar days after delivery."""
-    return datetime.combine(today - timedelta(days=timeliness.working_days), time(0), LONDON)
-
-
-def _id(provider_referral_id: uuid.UUID | str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(provider_referral_id))
-    except ValueError:
-        raise NotFound(f"no provider referral {provider_referral_id} here") from None
-
-
-def _providers(provider: Providers) -> frozenset[str] | None:
-    return frozenset([provider]) if isinstance(provider, str) else (None if provider is None else frozenset(provider))
+# The API, the inbox and the reminders import these from here.
+__all__ = ["Conflict", "InvalidInput", "NotFound", "Providers", "ProviderReferrals", "delivered_before"]
 
 
 @dataclass
@@ -78,14 +46,14 @@ class ProviderReferrals:
                        details: bool = True) -> list[ProviderReferralView]:
         """Overdue first, then oldest delivered first."""
         async with self.engine.connect() as conn:
-            rows = await lc.list_rows(conn, _providers(provider), Status(status).value if status else None)
+            rows = await lc.list_rows(conn, provider_set(provider), Status(status).value if status else None)
         views = await self._views(rows, details)
         return sorted(views, key=lambda v: (not v.overdue, v.delivered_at))
 
     async def get(self, provider: Providers, provider_referral_id: uuid.UUID | str, *,
                   details: bool = True) -> ProviderReferralView:
         async with self.engine.connect() as conn:
-            row = await lc.load(conn, _id(provider_referral_id), _providers(provider))
+            row = await lc.load(conn, as_provider_referral_id(provider_referral_id), provider_set(provider))
         if row is None:
             raise NotFound(f"no provider referral {provider_referral_id} here")
         return (await self._views([row], details))[0]
@@ -95,7 +63,7 @@ class ProviderReferrals:
         details, since the commissioner reads this list."""
         today = self.today()
         async with self.engine.connect() as conn:
-            rows = await lc.awaiting_contact(conn, _providers(provider), delivered_before(today, self.timeliness))
+            rows = await lc.awaiting_contact(conn, provider_set(provider), delivered_before(today, self.timeliness))
         views = await self._views(rows, details=False)
         return sorted((v for v in views if v.overdue), key=lambda v: (v.first_contact_due_on, v.delivered_at))
 
@@ -120,10 +88,7 @@ class ProviderReferrals:
         method, today = ContactMethod(method), self.today()
         async with self.engine.begin() as conn:
             row = await self._locked(conn, provider, provider_referral_id)
-            if contacted_on > today:
-                raise InvalidInput("contacted_on", f"{contacted_on} is in the future")
-            if contacted_on < local_date(row.delivered_at):
-                raise InvalidInput("contacted_on", f"{contacted_on} is before the referral was delivered")
+            check_contacted_on(contacted_on, row.delivered_at, today)
             now = datetime.now(UTC)
             if not await lc.save_first_contact(conn, row.provider_referral_id, contacted_on, method.value, by, now):
                 raise Conflict(f"first contact is already recorded, on {row.first_contact_on}")
@@ -140,9 +105,7 @@ class ProviderReferrals:
         reading = StarReading(reading)
         async with self.engine.begin() as conn:
             row = await self._locked(conn, provider, provider_referral_id)
-            pseudonym = next((p.get("pseudonym") for p in row.persons if p["person_ref"] == person_ref), None)
-            if not any(p["person_ref"] == person_ref for p in row.persons):
-                raise InvalidInput("person_ref", f"{person_ref!r} is not covered by this provider referral")
+            pseudonym = pseudonym_of(row.persons, person_ref)
             scores = check_scores(scores)
             ids = [row.provider_referral_id]
             if not case_opened([h.to_status for h in (await lc.history_of(conn, ids))[row.provider_referral_id]]):
@@ -162,7 +125,8 @@ class ProviderReferrals:
         """The row, held until the transaction ends (called first in it): a change checked against
         it cannot be made twice by requests at once."""
         await write_first(conn)   # what FOR UPDATE (below) is on PostgreSQL
-        row = await lc.load(conn, _id(provider_referral_id), _providers(provider), for_update=True)
+        row = await lc.load(conn, as_provider_referral_id(provider_referral_id), provider_set(provider),
+                            for_update=True)
         if row is None:
             raise NotFound(f"no provider referral {provider_referral_id} here")
         return row
