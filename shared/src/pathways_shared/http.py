@@ -1,11 +1,13 @@
-"""HTTP plumbing every service shares: /healthz, /readyz, /metrics, and running under uvicorn."""
+"""HTTP plumbing every service shares: /healthz, /readyz, /metrics, one value per query parameter,
+and running under uvicorn."""
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
 import prometheus_client
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +52,22 @@ async def _broker_ok(broker: Any) -> bool:
         return bool(await broker.ping(timeout=3))
     except Exception:
         return False
+
+
+async def single_valued_query(request: Request) -> None:
+    """A dependency refusing a query string that gives a parameter more than once. Every query
+    parameter here takes one value, and FastAPI would silently answer with the last one given.
+    Raised as a validation error, each service answers it in the shape of its other bad parameters.
+    Reads the query string only, never the body (uploads stream); async, so no thread per request."""
+    given: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():  # names decoded, blank values kept
+        given.setdefault(name, []).append(value)
+    # A blank name (`?=x`) names no parameter, so nothing answered depends on it.
+    repeated = [{"type": "repeated_parameter", "loc": ("query", name),
+                 "msg": f"given {len(values)} times; give it once", "input": values}
+                for name, values in given.items() if name and len(values) > 1]
+    if repeated:
+        raise RequestValidationError(repeated)
 
 
 class BodyTooLarge(HTTPException):

@@ -134,3 +134,15 @@ async def test_pathway_over_http(recorded, client):
     assert (await client.get("/v1/pathways/pp_b1")).status_code == 401
     assert (await client.get("/v1/pathways/nobody", headers=auth("fp_commissioner"))).status_code == 422
     assert (await client.get("/v1/pathways/pp_00000000", headers=auth("fp_commissioner"))).status_code == 404
+
+
+async def test_a_query_parameter_given_twice_is_refused_naming_it(client):
+    url = "/v1/reports/monthly?month=2026-11"
+    wrong = await client.get(url + "&format=pdf", headers=auth("fp_commissioner"))
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["query", "format"]
+    twice = await client.get(url + "&format=csv&format=json", headers=auth("fp_commissioner"))
+    assert twice.status_code == 422
+    assert twice.json() == {"detail": [{"type": "repeated_parameter", "loc": ["query", "format"],
+                                        "msg": "given 2 times; give it once", "input": ["csv", "json"]}]}
+    months = await client.get(url + "&m%6Fnth=2026-10", headers=auth("fp_commissioner"))
+    assert months.status_code == 422 and months.json()["detail"][0]["input"] == ["2026-11", "2026-10"]

@@ -251,3 +251,24 @@ async def test_a_multipart_parts_content_type_says_its_format_when_no_format_is_
         "file": ("caseload.txt", line.encode() + b"\n", "application/x-ndjson")})
     assert answer.status_code == 200, answer.text
     assert (answer.json()["format"], answer.json()["created"]) == ("jsonl", 1)
+
+
+async def test_a_query_parameter_given_twice_is_refused_like_a_bad_one_and_the_upload_left_unread(api):
+    client, intake = api
+    report = "/v1/probation/batches/8f1d3c52-8a0e-4b7e-9c61-2f7a51d0e9b4/rejections"
+    wrong = await client.get(report, params={"format": "xml"})
+    assert wrong.status_code == 422 and paths(wrong) == [("query.format", "string_pattern_mismatch")]
+    twice = await client.get(f"{report}?format=csv&format=json")
+    assert twice.status_code == 422
+    assert twice.json() == {"problems": [{"path": "query.format", "type": "repeated_parameter",
+                                          "message": "given 2 times; give it once"}]}
+    read = []
+
+    async def export():
+        read.append(True)
+        yield EXAMPLE.read_bytes()
+    upload = await client.post("/v1/probation/caseload?organisation=A&organis%61tion=B", content=export(),
+                               headers={"content-type": "text/csv"})
+    assert upload.status_code == 422 and paths(upload) == [("query.organisation", "repeated_parameter")]
+    assert read == [], "the streamed export was not read"
+    assert await stored(intake, feed_batches) == 0

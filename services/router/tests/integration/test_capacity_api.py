@@ -102,3 +102,14 @@ async def test_the_same_capacity_change_sent_thirty_times_at_once_changes_it_onc
     assert [a.status_code for a in answers] == [200] * 30
     assert sorted(a.json()["changed"] for a in answers) == [False] * 29 + [True]
     assert len(await desk.published(EventType.provider_capacity_changed)) == 1
+
+
+async def test_a_query_parameter_given_twice_is_refused_naming_it(desk):
+    listed = await desk.client.get("/v1/providers?provider=pops&prov%69der=tmuk", headers=desk.bearer("tok-ref"))
+    assert listed.status_code == 422
+    assert listed.json() == {"problems": [{"path": "query.provider", "type": "repeated_parameter",
+                                           "message": "given 2 times; give it once"}]}
+    changed = await desk.client.put("/v1/providers/tmuk/capacity?dry_run=1&dry_run=0", json={"capacity": "waitlist"},
+                                    headers=desk.bearer("tok-tmuk"))
+    assert changed.status_code == 422 and changed.json()["problems"][0]["path"] == "query.dry_run"
+    assert await desk.published(EventType.provider_capacity_changed) == []

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
-from pathways_shared.http import ops_router
+from pathways_shared.http import ops_router, single_valued_query
 from pathways_shared.settings import Settings
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, broker: Any | None = None) -> F
                 await broker.stop()
             await ledger.close()
 
-    app = FastAPI(title="Family Pathways ledger", lifespan=lifespan)
+    app = FastAPI(title="Family Pathways ledger", lifespan=lifespan, dependencies=[Depends(single_valued_query)])
     app.state.ledger = ledger
     app.state.tokens = TokenStore(settings.tokens_path())
     app.state.report_config = report_config(settings)

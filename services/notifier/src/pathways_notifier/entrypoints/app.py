@@ -13,7 +13,7 @@ from faststream.kafka import KafkaMessage
 from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
 from pathways_shared.events import DomainEvent
-from pathways_shared.http import BodyLimit, ops_router
+from pathways_shared.http import BodyLimit, ops_router, single_valued_query
 from pathways_shared.telemetry import configure_logging
 
 from ..adapters import repository as repo
@@ -57,7 +57,7 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
             await notifier.http.aclose()
             await notifier.engine.dispose()
 
-    app = FastAPI(title="Family Pathways notifier", lifespan=lifespan)
+    app = FastAPI(title="Family Pathways notifier", lifespan=lifespan, dependencies=[Depends(single_valued_query)])
     app.state.notifier = notifier
     app.state.tokens = TokenStore(settings.tokens_path())  # tests put TokenStore.of(...) here
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
-from pathways_shared.http import ops_router
+from pathways_shared.http import ops_router, single_valued_query
 from pathways_shared.telemetry import configure_logging, correlation_scope
 
 from ..bootstrap import IntakeSettings, bootstrap, create_schema
@@ -60,7 +60,8 @@ def create_app(settings: IntakeSettings | None = None, *, background: bool = Tru
                 await intake.relay.stop()
             await intake.engine.dispose()
 
-    app = FastAPI(title="Family Pathways referral intake", version="1", lifespan=lifespan)
+    app = FastAPI(title="Family Pathways referral intake", version="1", lifespan=lifespan,
+                  dependencies=[Depends(single_valued_query)])
     app.state.intake, app.state.broker = intake, broker
     app.state.tokens = TokenStore(settings.tokens_path())  # tests put TokenStore.of(...) here
     app.add_middleware(feed_api.CaseloadBodyLimit, limit=settings.max_body_bytes)  # caseload uploads: larger

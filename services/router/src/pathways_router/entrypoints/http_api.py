@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from pathways_shared.auth import RESPONSES, Caller, TokenStore, authenticated, requiring, store_from_app
 from pathways_shared.contracts.referral_v1 import PersonRef
-from pathways_shared.http import BodyLimit
+from pathways_shared.http import BodyLimit, single_valued_query
 
 from ..adapters import repository as repo
 from ..domain.onward import OnwardReason
@@ -23,7 +23,9 @@ from ..domain.outcomes import Capacity
 from ..service_layer import capacity as capacities
 from ..service_layer.onward import OnwardRefused, ParentNotFound, refer_onward
 
-router = APIRouter(prefix="/v1", responses=RESPONSES)  # every route here needs a token
+# Every route here needs a token, and refuses a repeated query parameter (checked on this router,
+# not on the app, so that any app serving these routes checks it).
+router = APIRouter(prefix="/v1", responses=RESPONSES, dependencies=[Depends(single_valued_query)])
 PROBLEMS = {"description": "{\"problems\": [{\"path\", \"type\", \"message\"}, ...]}"}
 MAX_BODY_BYTES = 64 * 1024  # far above any capacity change or onward referral (at most 50 person_refs)
 ProviderId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
