@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaMessage
 
 from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
@@ -64,6 +66,14 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
     app.include_router(ops_router(notifier.engine, broker))
     app.include_router(provider_router())
     app.include_router(inbox_router(notifier))  # the provider inbox pages, /inbox
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The provider API's shape for every bad request (docs/provider-api.md), query values included.
+        def path(loc: tuple) -> str:  # "body" leads every body location; the rest is the caller's field
+            return ".".join(map(str, loc[1:] if loc[:1] == ("body",) else loc)) or "(body)"
+        return JSONResponse({"problems": [{"path": path(e["loc"]), "type": e["type"], "message": e["msg"]}
+                                          for e in exc.errors()]}, status_code=422)
+
     admin = [Depends(requiring(store_from_app, "admin"))]  # deliveries name providers' referrals: operators only
 
     @app.get("/v1/deliveries", dependencies=admin, responses=RESPONSES)
