@@ -234,7 +234,7 @@ async def test_the_overdue_list_of_a_provider_that_does_not_exist_is_refused_nam
         refused = await world.get("/v1/overdue", who, provider="nobody")
         assert refused.status_code == 422, refused.text
         [problem] = refused.json()["problems"]
-        assert (problem["path"], problem["type"]) == ("provider", "unknown_provider")
+        assert (problem["path"], problem["type"]) == ("query.provider", "unknown_provider")
         assert "'nobody'" in problem["message"]
         assert "magistra, moms, pops, shelter, tmuk" in problem["message"]  # the rulebook's providers
     for provider in ("pops", "shelter"):  # funded, nothing overdue: still an empty list

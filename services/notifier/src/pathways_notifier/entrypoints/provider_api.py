@@ -156,7 +156,7 @@ def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) 
         funded = sorted(request.app.state.notifier.channels)  # every provider in the rulebook
         if provider is not None and provider not in funded:
             # An empty list here would read as "nothing overdue" to whoever mistyped the provider.
-            return problem(422, "provider", "unknown_provider",
+            return problem(422, "query.provider", "unknown_provider",
                            f"no provider {provider!r}; the providers are {', '.join(funded)}")
         return [v.as_dict() for v in await service(request).overdue(provider)]
 
