@@ -22,10 +22,6 @@ def cell(value: Any) -> Any:
     return value
 
 
-def cells(values: Iterable[Any]) -> list[Any]:
-    return [cell(v) for v in values]
-
-
 class SpreadsheetWriter:
     """csv.writer's rows, each ending in "\\n", with every cell passed through `cell`.
 
@@ -40,13 +36,9 @@ class SpreadsheetWriter:
     def writerow(self, row: Iterable[Any]) -> None:
         self._row.seek(0)
         self._row.truncate()
-        self._csv.writerow(cells(row))
+        self._csv.writerow([cell(v) for v in row])
         self._out.write(self._row.getvalue()[:-2] + "\n")
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
-
-
-def writer(out: TextIO) -> SpreadsheetWriter:
-    return SpreadsheetWriter(out)

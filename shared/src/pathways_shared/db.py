@@ -98,7 +98,7 @@ async def lock_for_change(conn: AsyncConnection, name: str) -> None:
 
     PostgreSQL: a transaction-scoped advisory lock on the name. SQLite: write_first."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
+        await hold_for_change(conn, [name])
     else:
         await write_first(conn)
 

@@ -70,6 +70,16 @@ async def single_valued_query(request: Request) -> None:
         raise RequestValidationError(repeated)
 
 
+async def validation_problems(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """An exception handler answering a request FastAPI could not validate as
+    {"problems": [{"path", "type", "message"}]} (422): the path is the caller's field ("body",
+    which leads every body location, left out), or query.<name> for a query value."""
+    def path(loc: tuple) -> str:
+        return ".".join(map(str, loc[1:] if loc[:1] == ("body",) else loc)) or "(body)"
+    return JSONResponse({"problems": [{"path": path(e["loc"]), "type": e["type"], "message": e["msg"]}
+                                      for e in exc.errors()]}, status_code=422)
+
+
 class BodyTooLarge(HTTPException):
     """Raised while a body is read once it passes the limit (FastAPI lets an HTTPException through)."""
 

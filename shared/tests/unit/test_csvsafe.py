@@ -23,7 +23,7 @@ def test_anything_else_is_left_as_it_is(value):
 
 def written(rows) -> str:
     out = io.StringIO()
-    csvsafe.writer(out).writerows(rows)
+    csvsafe.SpreadsheetWriter(out).writerows(rows)
     return out.getvalue()
 
 

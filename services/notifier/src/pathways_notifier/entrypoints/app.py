@@ -7,15 +7,14 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaMessage
 
 from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
 from pathways_shared.events import DomainEvent
-from pathways_shared.http import BodyLimit, ops_router, single_valued_query
+from pathways_shared.http import BodyLimit, ops_router, single_valued_query, validation_problems
 from pathways_shared.telemetry import configure_logging
 
 from ..adapters import repository as repo
@@ -66,13 +65,8 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
     app.include_router(ops_router(notifier.engine, broker))
     app.include_router(provider_router())
     app.include_router(inbox_router(notifier))  # the provider inbox pages, /inbox
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # The provider API's shape for every bad request (docs/provider-api.md), query values included.
-        def path(loc: tuple) -> str:  # "body" leads every body location; the rest is the caller's field
-            return ".".join(map(str, loc[1:] if loc[:1] == ("body",) else loc)) or "(body)"
-        return JSONResponse({"problems": [{"path": path(e["loc"]), "type": e["type"], "message": e["msg"]}
-                                          for e in exc.errors()]}, status_code=422)
+    # The provider API's shape for every bad request (docs/provider-api.md), query values included.
+    app.add_exception_handler(RequestValidationError, validation_problems)
 
     admin = [Depends(requiring(store_from_app, "admin"))]  # deliveries name providers' referrals: operators only
 

@@ -40,7 +40,7 @@ async def rejection_list(engine: AsyncEngine, batch_id: uuid.UUID, limit: int) -
 
 async def csv_report(engine: AsyncEngine, summary: BatchSummary, status: str | None = None) -> AsyncIterator[str]:
     buffer = io.StringIO()
-    writer = csvsafe.writer(buffer)
+    writer = csvsafe.SpreadsheetWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for p in summary.file_problems:  # about the whole file, so no line
         writer.writerow((summary.batch_id, "", "file", p["field"], p["type"], p["reason"]))

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from pathways_shared.auth import RESPONSES, Caller, TokenStore, authenticated, requiring, store_from_app
 from pathways_shared.contracts.referral_v1 import PersonRef
-from pathways_shared.http import BodyLimit, single_valued_query
+from pathways_shared.http import BodyLimit, single_valued_query, validation_problems
 
 from ..adapters import repository as repo
 from ..domain.onward import OnwardReason
@@ -130,11 +130,7 @@ def attach(app: FastAPI, routed, tokens: TokenStore) -> None:
     app.include_router(router)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        def path(loc: tuple) -> str:  # "body" leads every body location; the rest is the caller's field
-            return ".".join(map(str, loc[1:] if loc[:1] == ("body",) else loc)) or "(body)"
-        return problems(422, [{"path": path(e["loc"]), "type": e["type"], "message": e["msg"]} for e in exc.errors()])
+    app.add_exception_handler(RequestValidationError, validation_problems)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -98,7 +98,7 @@ class RouterService:
             due = await repo.due_for_reevaluation(conn, self.today())
         for referral_id in due:
             async with self.engine.begin() as conn:
-                await write_first(conn)   # SQLite: its reads and writes in one transaction (see _load)
+                await write_first(conn)   # SQLite's lock from the first read; _load takes PostgreSQL's
                 if await self._reroute(conn, referral_id) is None:
                     await repo.replace_reevaluations(conn, referral_id, set())
                     continue

@@ -35,7 +35,7 @@ def report_json(report: Report) -> bytes:
 
 def table_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csvsafe.writer(out)
+    writer = csvsafe.SpreadsheetWriter(out)
     writer.writerow(table.columns)
     writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
     return out.getvalue().encode("utf-8")
