@@ -73,8 +73,11 @@ def test_list_and_replay_dead_deliveries(db_url, pathways):
     assert json.loads(one.stdout) == {"webhook_id": dead_a, "status": "pending"}
     assert asyncio.run(_states(db_url))[dead_a] == ("pending", 0)
 
-    assert pathways("replay", delivered, "--database-url", db_url).returncode == 1
-    assert pathways("replay", "no-such-id", "--database-url", db_url).returncode == 1
+    not_dead = pathways("replay", delivered, "--database-url", db_url)
+    assert not_dead.returncode == 1
+    assert not_dead.stderr == f"{delivered}: it is delivered; only a dead-lettered delivery is replayed\n"
+    unknown = pathways("replay", "no-such-id", "--database-url", db_url)
+    assert (unknown.returncode, unknown.stderr) == (1, "no-such-id: no delivery with that id\n")
 
     every = pathways("replay", "--all-dead", "--database-url", db_url)
     assert every.returncode == 0 and [json.loads(x)["webhook_id"] for x in every.stdout.splitlines()] == [dead_b]
@@ -85,3 +88,13 @@ def test_list_and_replay_dead_deliveries(db_url, pathways):
 def test_a_database_without_deliveries_is_reported(tmp_path, pathways):
     result = pathways("list", "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     assert result.returncode == 2 and "cannot read the deliveries table" in result.stderr
+
+
+def test_listing_a_provider_not_in_the_rulebook_is_refused(db_url, pathways):
+    asyncio.run(_seed(db_url))
+    wrong = pathways("list", "--provider", "popz", "--database-url", db_url)
+    assert (wrong.returncode, wrong.stdout) == (2, "")
+    assert wrong.stderr == ("pathways deliveries list: no provider 'popz'; "
+                            "the providers are magistra, moms, pops, shelter, tmuk\n")
+    listed = pathways("list", "--provider", "pops", "--database-url", db_url)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 4

@@ -1,12 +1,19 @@
-"""What the notifier's OpenAPI document says about answers and bodies FastAPI cannot see itself:
-the provider API reads its bodies by hand (to name every problem), so their schemas are added here."""
+"""The notifier API's problem answer, and what its OpenAPI document says about answers and bodies
+FastAPI cannot see itself: the provider API reads its bodies by hand (to name every problem), so
+their schemas are added here."""
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 PROBLEMS = {"description": "{\"problems\": [{\"path\", \"type\", \"message\"}, ...]}"}
+
+
+def problem(status: int, path: str, kind: str, message: str, **extra) -> JSONResponse:
+    """Every refusal of the notifier's API: {"problems": [{"path", "type", "message"}]}."""
+    return JSONResponse({**extra, "problems": [{"path": path, "type": kind, "message": message}]}, status_code=status)
 
 
 def json_body(model: type[BaseModel]) -> dict:

@@ -7,20 +7,19 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from faststream.kafka import KafkaMessage
 
-from pathways_shared.auth import RESPONSES, TokenStore, requiring, store_from_app
+from pathways_shared.auth import TokenStore
 from pathways_shared.broker.factory import make_kafka_broker, subscriber_options
 from pathways_shared.events import DomainEvent
 from pathways_shared.http import BodyLimit, ops_router, single_valued_query, validation_problems
 from pathways_shared.telemetry import configure_logging
 
-from ..adapters import repository as repo
 from ..bootstrap import Notifier, NotifierSettings, bootstrap, create_schema
-from ..domain.delivery import Status
 from ..service_layer.handlers import GROUP
+from .deliveries_api import deliveries_router
 from .inbox import inbox_router
 from .provider_api import provider_router
 
@@ -65,39 +64,7 @@ def create_app(settings: NotifierSettings | None = None, *, notifier: Notifier |
     app.include_router(ops_router(notifier.engine, broker))
     app.include_router(provider_router())
     app.include_router(inbox_router(notifier))  # the provider inbox pages, /inbox
+    app.include_router(deliveries_router())
     # The provider API's shape for every bad request (docs/provider-api.md), query values included.
     app.add_exception_handler(RequestValidationError, validation_problems)
-
-    admin = [Depends(requiring(store_from_app, "admin"))]  # deliveries name providers' referrals: operators only
-
-    @app.get("/v1/deliveries", dependencies=admin, responses=RESPONSES)
-    async def list_deliveries(status: Status | None = None, provider: str | None = None,
-                              limit: int = Query(500, ge=1, le=5000)) -> list[dict]:
-        """Deliveries oldest first; `?status=dead` lists the dead-lettered ones."""
-        async with notifier.engine.connect() as conn:
-            rows = await repo.list_deliveries(conn, status.value if status else None, provider, limit)
-        return [repo.summary(r) for r in rows]
-
-    @app.get("/v1/deliveries/{webhook_id}", dependencies=admin,
-             responses={**RESPONSES, 404: {"description": "No such delivery"}})
-    async def get_delivery(webhook_id: str) -> dict:
-        async with notifier.engine.connect() as conn:
-            row = await repo.get_delivery(conn, webhook_id)
-        if row is None:
-            raise HTTPException(404, "no such delivery")
-        return repo.summary(dict(row._mapping))
-
-    @app.post("/v1/deliveries/{webhook_id}/replay", dependencies=admin, responses={
-        **RESPONSES, 404: {"description": "No such delivery"}, 409: {"description": "The delivery is not dead-lettered"}})
-    async def replay(webhook_id: str) -> dict:
-        """Send a dead-lettered delivery again: pending, due now, attempts back to 0."""
-        async with notifier.engine.begin() as conn:
-            replayed = await repo.replay(conn, [webhook_id])
-            row = None if replayed else await repo.get_delivery(conn, webhook_id)
-        if not replayed:
-            raise HTTPException(404 if row is None else 409,
-                                "no such delivery" if row is None else f"delivery is already {row.status}")
-        notifier.worker.wake()
-        return {"webhook_id": webhook_id, "status": Status.pending.value, "attempts": 0}
-
     return app

@@ -63,7 +63,19 @@ def _call(args, work):
         return None
 
 
+def _unknown_provider(provider: str) -> str | None:
+    """Why `provider` cannot be listed, or None: an empty list would read as "nothing there"."""
+    from ..bootstrap import NotifierSettings, provider_channels
+
+    funded = sorted(provider_channels(NotifierSettings().rulebook_path))
+    return None if provider in funded else f"no provider {provider!r}; the providers are {', '.join(funded)}"
+
+
 def run_list(args) -> int:
+    problem = args.provider is not None and _unknown_provider(args.provider)
+    if problem:
+        print(f"pathways deliveries list: {problem}", file=sys.stderr)
+        return 2
     rows = _call(args, lambda conn: repo.list_deliveries(conn, args.status, args.provider, limit=100_000))
     if rows is None:
         return 2
@@ -74,13 +86,22 @@ def run_list(args) -> int:
 
 def run_replay(args) -> int:
     ids = None if args.all_dead else [args.webhook_id]
-    replayed = _call(args, lambda conn: repo.replay(conn, ids))
-    if replayed is None:
+
+    async def replay(conn):
+        replayed = await repo.replay(conn, ids)
+        found = None if replayed or ids is None else await repo.get_delivery(conn, args.webhook_id)
+        return replayed, found
+
+    done = _call(args, replay)
+    if done is None:
         return 2
+    replayed, found = done
     for webhook_id in replayed:
         sys.stdout.write(json.dumps({"webhook_id": webhook_id, "status": Status.pending.value}) + "\n")
     if ids is not None and not replayed:
-        print(f"{args.webhook_id}: no dead-lettered delivery with that id", file=sys.stderr)
+        print(f"{args.webhook_id}: " + ("no delivery with that id" if found is None else
+                                        f"it is {found.status}; only a dead-lettered delivery is replayed"),
+              file=sys.stderr)
         return 1
     print(f"{len(replayed)} delivery(ies) replayed", file=sys.stderr)
     return 0

@@ -27,7 +27,7 @@ from pathways_shared.contracts.lifecycle import ContactMethod, ReasonCode, StarR
 from ..domain.lifecycle import IllegalTransition, ReasonRequired
 from ..domain.outcome_star import InvalidScores, ReadingOutOfOrder
 from ..service_layer.lifecycle import Conflict, InvalidInput, NotFound, ProviderReferrals
-from .api_docs import PROBLEMS, json_body
+from .api_docs import PROBLEMS, json_body, problem
 
 
 class StatusChange(BaseModel):
@@ -47,10 +47,6 @@ class OutcomeStar(BaseModel):
     person_ref: str
     reading: StarReading
     scores: dict[str, Any]
-
-
-def problem(status: int, path: str, kind: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({**extra, "problems": [{"path": path, "type": kind, "message": message}]}, status_code=status)
 
 
 def refused(exc: Exception) -> JSONResponse:
