@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from pathways_shared.auth import digest
 from pathways_shared.broker.embedded import EmbeddedBroker, _die_with_parent, free_port
 from pathways_shared.broker.topics import Topics, ensure_topics
+from pathways_shared.token_file import digest
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"referral-intake": "pathways_intake", "router": "pathways_router",

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pathways_shared.auth import issue_token
+from pathways_shared.token_file import issue_token
 
 SERVICES = ("referral-intake", "router", "notifier", "ledger")
 ROLES = ("referrer", "provider:pops", "provider:tmuk", "commissioner", "admin", "internal")

@@ -21,8 +21,8 @@ from pathways_router.bootstrap import bootstrap as router_bootstrap
 from pathways_router.bootstrap import create_schema as router_schema
 from pathways_router.entrypoints.http_api import attach
 from pathways_shared.auth import TokenStore
-from pathways_shared.contracts.payloads import referral_submitted_event
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 from pathways_shared.events import EventType, decode_event
 from pathways_shared.outbox import outbox
 

@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .auth import TokenError, issue_token, read_entries, revoke_token
 from .settings import Settings
+from .token_file import TokenError, issue_token, read_entries, revoke_token
 
 FILE_HELP = "tokens file (default: TOKENS_FILE or var/tokens.jsonl)"
 

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from pathways_shared.contracts.ages import ages_day, london_day, next_age_change, next_birthday, years_on
-from pathways_shared.contracts.payloads import routing_view
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import routing_view
 
 REFERRAL = {
     "schema_version": "1", "referral_id": "7d0c1c0e-8a55-4f4e-9a51-0f3c9b1e2a10",

@@ -4,8 +4,8 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from pathways_shared.auth import (Caller, TokenError, TokenStore, issue_token, read_entries, requiring,
-                                  revoke_token, store_from_app)
+from pathways_shared.auth import Caller, TokenStore, requiring, store_from_app
+from pathways_shared.token_file import TokenError, issue_token, read_entries, revoke_token
 
 
 def test_only_the_digest_is_stored_and_the_token_finds_its_caller(tmp_path):

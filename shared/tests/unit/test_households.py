@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, given, settings
 
 from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.vocabulary import Consent, LocalAuthority, Need, SourceType, Stage
-from pathways_shared.testing.households import (
-    _birthdays, generate_households, household_referrals, write_jsonl,
-)
+from pathways_shared.testing.household_people import _birthdays
+from pathways_shared.testing.households import generate_households, household_referrals, write_jsonl
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 POLICY_PRISONS = {"LPI", "ACI", "HII", "RSI", "KMI", "STI", "LFI", "TCI", "WMI", "PNI", "MRI", "FBI", "BCI"}

@@ -3,12 +3,13 @@ same payloads and problems as the general path."""
 import uuid
 from datetime import UTC, date, datetime
 
-from pathways_shared.contracts.payloads import (
-    ReferralSubmitted, ReferralUpdated, referral_submitted_event, routing_view, submitted_payload, updated_payload,
-)
+from pathways_shared.contracts.payloads import ReferralSubmitted, ReferralUpdated
 from pathways_shared.contracts.problems import cross_field_errors, household_errors
 from pathways_shared.contracts.profiles import household_profiles
 from pathways_shared.contracts.referral_v1 import FamilyMember, HouseholdReferral, IndexPerson, Source
+from pathways_shared.contracts.routing_views import (
+    referral_submitted_event, routing_view, submitted_payload, updated_payload,
+)
 from pathways_shared.privacy import household_pseudonyms
 from pathways_shared.testing.households import generate_households
 

@@ -1,9 +1,9 @@
 """Person profiles: non-overlapping age bands, the ONS 2021 ethnicity groups, missing fields."""
 import pytest
 
-from pathways_shared.contracts.payloads import referral_submitted_event
 from pathways_shared.contracts.profiles import AGE_BAND_ORDER, age_band, ethnicity_group, household_profiles
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 
 
 @pytest.mark.parametrize("age, band", [(0, "0-4"), (4, "0-4"), (5, "5-10"), (10, "5-10"), (11, "11-15"),

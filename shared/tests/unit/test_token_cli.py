@@ -1,8 +1,8 @@
 """`pathways token`: the tokens file may be named before or after the action."""
 import pytest
 
-from pathways_shared.auth import read_entries
 from pathways_shared.cli import main
+from pathways_shared.token_file import read_entries
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

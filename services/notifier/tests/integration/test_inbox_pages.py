@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from pathways_notifier.adapters.tables import provider_referrals
-from pathways_shared.auth import TokenStore, issue_token, revoke_token
+from pathways_shared.auth import TokenStore
+from pathways_shared.token_file import issue_token, revoke_token
 
 from ..inbox_world import LATER, build
 

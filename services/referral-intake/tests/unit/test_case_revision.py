@@ -8,9 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from pathways_shared.contracts.ages import ages_day, next_age_change
-from pathways_shared.contracts.payloads import ReferralUpdated, routing_view
+from pathways_shared.contracts.payloads import ReferralUpdated
 from pathways_shared.contracts.profiles import household_profiles
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import routing_view
 from pathways_shared.privacy import household_pseudonyms
 from pathways_shared.testing.households import generate_households
 

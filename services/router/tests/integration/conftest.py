@@ -17,8 +17,9 @@ from pathways_router.entrypoints.http_api import attach
 from pathways_shared.auth import TokenStore
 from pathways_shared.broker.factory import make_kafka_broker
 from pathways_shared.contracts.lifecycle import Status
-from pathways_shared.contracts.payloads import ProviderReferralStatusChanged, referral_submitted_event
+from pathways_shared.contracts.payloads import ProviderReferralStatusChanged
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 from pathways_shared.events import EventType, decode_event, new_event
 from pathways_shared.outbox import outbox
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from pathways_router.adapters.tables import households
-from pathways_shared.contracts.payloads import ReferralUpdated, referral_submitted_event, routing_view
+from pathways_shared.contracts.payloads import ReferralUpdated
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event, routing_view
 from pathways_shared.events import EventType, new_event
 
 from .conftest import KEY

@@ -14,8 +14,8 @@ from pathways_router.bootstrap import create_schema
 from pathways_router.service_layer.consumption import handle_batch
 from pathways_router.service_layer.handlers import RouterService
 from pathways_shared.broker.topics import Topics
-from pathways_shared.contracts.payloads import referral_submitted_event
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 from pathways_shared.db import make_engine
 from pathways_shared.events import EventType, MalformedEvent, decode_event, new_event
 from pathways_shared.inbox import processed_messages

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from pathways_router.domain.grouping import provider_referral_id
 from pathways_router.service_layer.duplicates import GROUP
 from pathways_shared.contracts.lifecycle import Status
-from pathways_shared.contracts.payloads import ConsentRecorded, routing_view
+from pathways_shared.contracts.payloads import ConsentRecorded
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import routing_view
 from pathways_shared.events import EventType, new_event
 from pathways_shared.inbox import processed_messages
 from pathways_shared.testing.fixtures import publish_events

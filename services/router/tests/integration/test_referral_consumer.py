@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from pathways_router.adapters.tables import households
 from pathways_router.bootstrap import create_schema
 from pathways_shared.broker.topics import dead_letter_topic
-from pathways_shared.contracts.payloads import referral_submitted_event
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 from pathways_shared.testing.fixtures import TEST_SESSION_TIMEOUT_MS, publish_events, read_topic
 
 from .test_router_service import EXAMPLE, KEY

@@ -11,8 +11,9 @@ from pathways_router.bootstrap import create_schema
 from pathways_router.adapters.rulebook_yaml import load_rulebook
 from pathways_router.service_layer.handlers import RouterService
 from pathways_shared.broker.topics import Topics
-from pathways_shared.contracts.payloads import ConsentRecorded, referral_submitted_event, routing_view
+from pathways_shared.contracts.payloads import ConsentRecorded
 from pathways_shared.contracts.referral_parsing import parse_referral
+from pathways_shared.contracts.routing_views import referral_submitted_event, routing_view
 from pathways_shared.db import make_engine
 from pathways_shared.events import EventType, decode_event, new_event
 from pathways_shared.outbox import outbox

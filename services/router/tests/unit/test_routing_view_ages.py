@@ -7,9 +7,9 @@ import pytest
 
 from pathways_router.service_layer.routing import decision_row, route
 from pathways_shared.contracts.ages import ages_day
-from pathways_shared.contracts.payloads import routing_view
 from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import routing_view
 from pathways_shared.testing.fixtures import required_missing
 
 from .conftest import packaged_book

@@ -1,7 +1,7 @@
 """Which parts of a stored referral are personal data, and how a document is split into its
 non-personal skeleton (kept queryable) and its personal fields (kept sealed), and put back.
 
-A person's personal fields are the ones events never carry (pathways_shared.contracts.payloads
+A person's personal fields are the ones events never carry (pathways_shared.contracts.routing_views
 PERSONAL_FIELDS) and the date of birth; the referrer's contact name and email are the source's.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pathways_shared.contracts.ages import london_day, years_on
-from pathways_shared.contracts.payloads import PERSONAL_FIELDS, SOURCE_PERSONAL_FIELDS
+from pathways_shared.contracts.routing_views import PERSONAL_FIELDS, SOURCE_PERSONAL_FIELDS
 
 PERSON_FIELDS = (*PERSONAL_FIELDS, "date_of_birth")
 SOURCE_REF = ""          # the referrer's fields; no person_ref is empty, so it names nobody else

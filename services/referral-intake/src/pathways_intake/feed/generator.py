@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from typing import TextIO
 
 from pathways_shared.contracts.ages import london_today
-from pathways_shared.testing.households import LETTERS, generate_households
+from pathways_shared.testing.household_tables import LETTERS
+from pathways_shared.testing.households import generate_households
 
 from .format import (
     CONTACT_COLUMNS, LIST_SEPARATOR, MAX_FAMILY_MEMBERS, OFFENCE_COLUMNS, ExportFormat, all_columns,

@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from pathways_shared.contracts.payloads import routing_view, updated_payload
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import routing_view, updated_payload
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox
 from pathways_shared.periodic import Periodic

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.contracts.payloads import referral_submitted_event
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import referral_submitted_event
 from pathways_shared.privacy import household_pseudonyms
 
 from ..adapters import repository as repo

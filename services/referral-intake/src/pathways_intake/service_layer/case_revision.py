@@ -11,8 +11,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pathways_shared.contracts.payloads import routing_view, updated_payload
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import routing_view, updated_payload
 from pathways_shared.events import DomainEvent, EventType, new_event
 from pathways_shared.privacy import household_pseudonyms
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathways_shared.broker.topics import Topics
 from pathways_shared.contracts.ages import ages_day, london_today, next_age_change
-from pathways_shared.contracts.payloads import ConsentRecorded, referral_submitted_event, routing_view
+from pathways_shared.contracts.payloads import ConsentRecorded
 from pathways_shared.contracts.referral_v1 import HouseholdReferral
+from pathways_shared.contracts.routing_views import referral_submitted_event, routing_view
 from pathways_shared.contracts.vocabulary import Consent
 from pathways_shared.events import EventType, new_event
 from pathways_shared.outbox import add_to_outbox

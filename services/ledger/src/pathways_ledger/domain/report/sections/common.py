@@ -1,7 +1,8 @@
 """Helpers the sections share: the month's new provider referrals, sources, chains."""
 from __future__ import annotations
 
-from ..state import Fold, ProviderReferral, providers_of
+from ..provider_referral import ProviderReferral
+from ..state import Fold, providers_of
 
 ALL = "all"
 STATUSES = ("routed", "requested", "accepted", "in-progress", "on-hold", "completed", "rejected", "cancelled",

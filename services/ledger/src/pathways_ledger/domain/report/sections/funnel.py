@@ -7,7 +7,8 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from ..config import ReportConfig, add_working_days, london_date
-from ..state import Fold, ProviderReferral
+from ..provider_referral import ProviderReferral
+from ..state import Fold
 from ..tables import Table, TableBuilder
 from .common import ALL, new_referrals, providers
 
