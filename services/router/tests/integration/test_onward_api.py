@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from pathways_router.adapters.tables import open_referrals
 from pathways_router.domain.grouping import provider_referral_id
-from pathways_router.service_layer.handlers import received_from
 from pathways_router.service_layer.duplicates import on_activity_event
+from pathways_router.service_layer.handlers import received_from
 from pathways_shared.contracts.lifecycle import Status
 from pathways_shared.contracts.referral_parsing import parse_referral
 from pathways_shared.contracts.routing_views import referral_submitted_event

@@ -3,6 +3,7 @@ FastAPI cannot see itself: the provider API reads its bodies by hand (to name ev
 their schemas are added here."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -14,6 +15,15 @@ PROBLEMS = {"description": "{\"problems\": [{\"path\", \"type\", \"message\"}, .
 def problem(status: int, path: str, kind: str, message: str, **extra) -> JSONResponse:
     """Every refusal of the notifier's API: {"problems": [{"path", "type", "message"}]}."""
     return JSONResponse({**extra, "problems": [{"path": path, "type": kind, "message": message}]}, status_code=status)
+
+
+def unknown_provider(provider: str | None, providers: Iterable[str]) -> str | None:
+    """Why `provider` cannot filter a list: it is not one of the rulebook's `providers` (None when
+    it is, or is not given). An empty list would read as "nothing there" to whoever mistyped it."""
+    funded = sorted(providers)
+    if provider is None or provider in funded:
+        return None
+    return f"no provider {provider!r}; the providers are {', '.join(funded)}"
 
 
 def json_body(model: type[BaseModel]) -> dict:

@@ -63,19 +63,14 @@ def _call(args, work):
         return None
 
 
-def _unknown_provider(provider: str) -> str | None:
-    """Why `provider` cannot be listed, or None: an empty list would read as "nothing there"."""
-    from ..bootstrap import NotifierSettings, provider_channels
-
-    funded = sorted(provider_channels(NotifierSettings().rulebook_path))
-    return None if provider in funded else f"no provider {provider!r}; the providers are {', '.join(funded)}"
-
-
 def run_list(args) -> int:
-    problem = args.provider is not None and _unknown_provider(args.provider)
-    if problem:
-        print(f"pathways deliveries list: {problem}", file=sys.stderr)
-        return 2
+    if args.provider is not None:
+        from ..bootstrap import NotifierSettings, provider_channels
+        from .api_docs import unknown_provider
+
+        if why := unknown_provider(args.provider, provider_channels(NotifierSettings().rulebook_path)):
+            print(f"pathways deliveries list: {why}", file=sys.stderr)
+            return 2
     rows = _call(args, lambda conn: repo.list_deliveries(conn, args.status, args.provider, limit=100_000))
     if rows is None:
         return 2

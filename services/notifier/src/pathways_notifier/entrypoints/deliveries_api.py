@@ -14,7 +14,7 @@ from pathways_shared.auth import RESPONSES, requiring, store_from_app
 
 from ..adapters import repository as repo
 from ..domain.delivery import Status
-from .api_docs import PROBLEMS, problem
+from .api_docs import PROBLEMS, problem, unknown_provider
 
 
 def _no_such(webhook_id: str):
@@ -30,11 +30,8 @@ def deliveries_router() -> APIRouter:
                               limit: int = Query(500, ge=1, le=5000)) -> list[dict]:
         """Deliveries oldest first; `?status=dead` lists the dead-lettered ones."""
         notifier = request.app.state.notifier
-        funded = sorted(notifier.channels)  # every provider in the rulebook
-        if provider is not None and provider not in funded:
-            # An empty list here would read as "nothing to replay" to whoever mistyped the provider.
-            return problem(422, "query.provider", "unknown_provider",
-                           f"no provider {provider!r}; the providers are {', '.join(funded)}")
+        if why := unknown_provider(provider, notifier.channels):
+            return problem(422, "query.provider", "unknown_provider", why)
         async with notifier.engine.connect() as conn:
             rows = await repo.list_deliveries(conn, status.value if status else None, provider, limit)
         return [repo.summary(r) for r in rows]
@@ -57,7 +54,6 @@ def deliveries_router() -> APIRouter:
         if not replayed:
             if row is None:
                 return _no_such(webhook_id)
-            # Pending ones may be in flight and delivered ones were acknowledged: only the dead are sent again.
             return problem(409, "webhook_id", "not_dead_lettered",
                            f"delivery {webhook_id!r} is {row.status}; only a dead-lettered one is replayed",
                            delivery_status=row.status)

@@ -26,8 +26,9 @@ from pathways_shared.contracts.lifecycle import ContactMethod, ReasonCode, StarR
 
 from ..domain.lifecycle import IllegalTransition, ReasonRequired
 from ..domain.outcome_star import InvalidScores, ReadingOutOfOrder
-from ..service_layer.lifecycle import Conflict, InvalidInput, NotFound, ProviderReferrals
-from .api_docs import PROBLEMS, json_body, problem
+from ..service_layer.lifecycle import ProviderReferrals
+from ..service_layer.lifecycle_rules import Conflict, InvalidInput, NotFound
+from .api_docs import PROBLEMS, json_body, problem, unknown_provider
 
 
 class StatusChange(BaseModel):
@@ -149,11 +150,8 @@ def provider_router(store_of: Callable[[Request], TokenStore] = store_from_app) 
     async def overdue(request: Request, provider: str | None = None,
                       _caller: Caller = Depends(commissioner)) -> list[dict]:
         """Provider referrals past their first-contact due date, longest overdue first (no personal data)."""
-        funded = sorted(request.app.state.notifier.channels)  # every provider in the rulebook
-        if provider is not None and provider not in funded:
-            # An empty list here would read as "nothing overdue" to whoever mistyped the provider.
-            return problem(422, "query.provider", "unknown_provider",
-                           f"no provider {provider!r}; the providers are {', '.join(funded)}")
+        if why := unknown_provider(provider, request.app.state.notifier.channels):
+            return problem(422, "query.provider", "unknown_provider", why)
         return [v.as_dict() for v in await service(request).overdue(provider)]
 
     return router

@@ -25,12 +25,9 @@ from ..adapters import lifecycle as lc
 from ..domain.lifecycle import case_opened, transition
 from ..domain.outcome_star import check_reading_order, check_scores
 from ..domain.working_days import Timeliness
-from .lifecycle_rules import (Conflict, InvalidInput, NotFound, Providers, as_provider_referral_id,
+from .lifecycle_rules import (Conflict, NotFound, Providers, as_provider_referral_id,
                               check_contacted_on, delivered_before, provider_set, pseudonym_of)
 from .lifecycle_views import Households, ProviderReferralView, build_view, state_of
-
-# The API, the inbox and the reminders import these from here.
-__all__ = ["Conflict", "InvalidInput", "NotFound", "Providers", "ProviderReferrals", "delivered_before"]
 
 
 @dataclass

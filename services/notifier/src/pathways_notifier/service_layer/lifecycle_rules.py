@@ -64,6 +64,7 @@ def check_contacted_on(contacted_on: date, delivered_at: datetime, today: date) 
 def pseudonym_of(persons: list[dict], person_ref: str) -> str | None:
     """The pseudonym of a person the provider referral covers (None if it has none); an
     Outcomes Star reading of anyone else is refused."""
-    if not any(p["person_ref"] == person_ref for p in persons):
-        raise InvalidInput("person_ref", f"{person_ref!r} is not covered by this provider referral")
-    return next((p.get("pseudonym") for p in persons if p["person_ref"] == person_ref), None)
+    for person in persons:
+        if person["person_ref"] == person_ref:
+            return person.get("pseudonym")
+    raise InvalidInput("person_ref", f"{person_ref!r} is not covered by this provider referral")

@@ -19,7 +19,7 @@ from pathways_shared.outbox import add_to_outbox
 
 from ..adapters import lifecycle as lc
 from ..domain.working_days import Timeliness
-from .lifecycle import delivered_before
+from .lifecycle_rules import delivered_before
 from .lifecycle_views import local_date
 from .reminder_delivery import add_reminder_deliveries
 

@@ -15,7 +15,7 @@ from pathways_shared.contracts.lifecycle import STAR_FACTORS, ContactMethod, Rea
 from ...adapters.router_client import RouterUnavailable
 from ...domain.lifecycle import IllegalTransition, ReasonRequired
 from ...domain.outcome_star import InvalidScores, ReadingOutOfOrder
-from ...service_layer.lifecycle import Conflict, InvalidInput, NotFound
+from ...service_layer.lifecycle_rules import Conflict, InvalidInput, NotFound
 from .context import Inbox, see_other
 from .pages import referral_page
 from .session import csrf_ok

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pathways_router.domain.onward import OnwardReason
 from pathways_shared.contracts.lifecycle import STAR_FACTORS, ContactMethod, ReasonCode, StarReading, Status
 
-from ...service_layer.lifecycle import NotFound
+from ...service_layer.lifecycle_rules import NotFound
 from .context import Inbox, Visitor, safe_next, see_other, to_sign_in, tokens
 from .session import csrf_ok
 
